@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("ccapi"); return 0; }

@@ -1,0 +1,72 @@
+#include "core/ids.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace ccapi {
+namespace {
+
+void fillRandom(unsigned char* out, std::size_t n) {
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+        throw std::runtime_error("OpenSSL RAND_bytes failed");  // broken invariant: no entropy
+    }
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+}  // namespace
+
+std::string newUuid() {
+    std::array<unsigned char, 16> b;
+    fillRandom(b.data(), b.size());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+        out.push_back(kHex[b[i] >> 4]);
+        out.push_back(kHex[b[i] & 0xf]);
+    }
+    return out;
+}
+
+std::string newRequestId() {
+    std::array<unsigned char, 16> b;
+    fillRandom(b.data(), b.size());
+    std::string out;
+    out.reserve(32);
+    for (auto c : b) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+    return out;
+}
+
+std::string randomToken(std::size_t bytes) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string raw(bytes, '\0');
+    fillRandom(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
+    std::string out;
+    out.reserve(bytes);
+    for (unsigned char c : raw) out.push_back(kAlphabet[c & 63]);
+    return out;
+}
+
+bool isUuid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace ccapi

@@ -1,0 +1,74 @@
+// Repository interfaces. Every method is blocking and thread-safe: callers on I/O threads reach
+// them only through ccapi::offload (core/async.hpp). Backends: sqlite/, postgres/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "storage/errors.hpp"
+#include "storage/models.hpp"
+
+namespace ccapi::storage {
+
+class UserStore {
+public:
+    virtual ~UserStore() = default;
+    // kConflict when the username exists.
+    virtual Result<User> create(const NewUser& user) = 0;
+    virtual Result<std::optional<User>> findByUsername(std::string_view username) = 0;
+    virtual Result<std::optional<User>> findById(std::int64_t id) = 0;
+    virtual Result<std::vector<User>> list() = 0;
+    // false when no such user.
+    virtual Result<bool> setActive(std::string_view username, bool active) = 0;
+    virtual Result<bool> setPassword(std::string_view username, std::string_view hashed) = 0;
+    virtual Result<std::int64_t> count() = 0;
+};
+
+class TokenStore {
+public:
+    virtual ~TokenStore() = default;
+    // Access-token revocation by jti, kept until the token would have expired anyway.
+    virtual Result<void> revokeAccess(std::string_view jti, UnixMicros expires_at) = 0;
+    virtual Result<bool> isAccessRevoked(std::string_view jti) = 0;
+    // All revoked jtis not yet expired (to warm an in-memory cache at start-up).
+    virtual Result<std::vector<std::string>> liveRevokedAccess(UnixMicros now) = 0;
+
+    virtual Result<void> saveRefresh(const RefreshToken& token) = 0;
+    // Atomically checks and consumes a refresh token (see RefreshUse).
+    virtual Result<RefreshUseResult> useRefresh(std::string_view jti, UnixMicros now) = 0;
+    virtual Result<void> revokeRefreshFamily(std::string_view family_id) = 0;
+    // Drops expired revocations and refresh tokens; returns rows removed.
+    virtual Result<std::int64_t> purgeExpired(UnixMicros now) = 0;
+};
+
+// One opened store: the repositories plus schema management. Owned by the composition root.
+class Database {
+public:
+    virtual ~Database() = default;
+    virtual UserStore& users() = 0;
+    virtual TokenStore& tokens() = 0;
+
+    // "sqlite", "postgresql" or "memory" (DISABLE_DB: SQLite in memory, lost at exit).
+    virtual std::string_view backend() const = 0;
+    virtual Result<void> ping() = 0;
+    virtual Result<int> schemaVersion() = 0;
+    virtual int latestSchemaVersion() const = 0;
+    // Applies every pending migration in its own transaction; returns the new version.
+    virtual Result<int> migrate() = 0;
+};
+
+struct DatabaseOptions {
+    std::string url;        // postgresql://… | sqlite:///path | sqlite:///:memory:
+    bool in_memory = false; // DISABLE_DB=true
+    int pool_size = 10;
+};
+
+// Opens (but does not migrate) the database named by options.
+Result<std::unique_ptr<Database>> openDatabase(const DatabaseOptions& options);
+
+}  // namespace ccapi::storage
