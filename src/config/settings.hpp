@@ -17,17 +17,19 @@ struct Settings {
     bool demo = false;  // `serve --demo` (make run): embedded defaults, generated secret
     bool docs_enabled = true;
     bool metrics_enabled = true;
-    std::vector<std::string> allowed_origins;  // ALLOWED_ORIGINS, comma-separated
-    std::vector<std::string> trusted_proxies;  // TRUSTED_PROXIES, comma-separated IPs
+    // ALLOWED_ORIGINS: comma list or JSON list; normalised to lower-case scheme://host[:port].
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> trusted_proxies;  // TRUSTED_PROXIES: IPs or CIDRs (10.0.0.0/8)
 
-    // HTTP server
+    // HTTP server. Beyond SPEC §4: MAX_BODY_BYTES, MAX_HEADER_BYTES, REQUEST_TIMEOUT_SECONDS,
+    // IDLE_TIMEOUT_SECONDS, MAX_CONNECTIONS, SHUTDOWN_GRACE_SECONDS.
     std::string host = "0.0.0.0";
     int port = 8000;
     int workers = 0;  // 0 until loaded: then the number of cores
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 16 * 1024;
-    int request_timeout_s = 30;    // whole request must arrive within this
-    int idle_timeout_s = 60;       // keep-alive connection with no request
+    int request_timeout_s = 30;  // whole request must arrive within this
+    int idle_timeout_s = 60;     // keep-alive connection with no request
     int max_connections = 10000;
     int shutdown_grace_s = 10;
 
@@ -52,8 +54,8 @@ struct Settings {
     std::string default_caller_id;
 
     // Auth
-    std::string secret_key;
-    std::string algorithm = "HS256";
+    std::string secret_key;           // empty only with DEBUG=true or --demo: the app generates one
+    std::string algorithm = "HS256";  // HS256 | HS384 | HS512
     int access_token_expire_minutes = 30;
     int refresh_token_expire_days = 7;
     std::string jwt_issuer;
@@ -86,7 +88,7 @@ struct Settings {
 };
 
 struct Sources {
-    std::map<std::string, std::string> environment;  // the process environment
+    std::map<std::string, std::string> environment;   // the process environment
     std::optional<std::string> dotenv_path = ".env";  // read when it exists
     std::vector<std::string> flags;                   // `--port 9000`, `--port=9000`, `--demo`
 };
@@ -97,6 +99,10 @@ struct LoadResult {
     std::vector<std::string> warnings;  // e.g. DEFAULT_TIMEOUT read as seconds
 };
 
+// Pure apart from reading `dotenv_path`; never throws for bad input. Names match
+// case-insensitively (as pydantic-settings); EXTERNAL_* fill ARI_* within the same layer; an empty
+// value for a number or switch means "not set". Flags: `--some-name value`, `--some-name=value`,
+// booleans alone (`--debug`), `--demo` (flag only); anything unknown is an error.
 LoadResult load(const Sources& sources);
 
 // The process environment as a map (for Sources::environment).
