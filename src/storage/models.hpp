@@ -11,29 +11,29 @@ namespace ccapi::storage {
 
 struct User {
     std::int64_t id = 0;
-    std::string username;
-    std::string email;
-    std::string full_name;
-    std::string hashed_password;
+    std::string username{};
+    std::string email{};
+    std::string full_name{};
+    std::string hashed_password{};
     bool is_active = true;
     bool is_superuser = false;
     UnixMicros created_at = 0;
 };
 
 struct NewUser {
-    std::string username;
-    std::string email;
-    std::string full_name;
-    std::string hashed_password;
+    std::string username{};
+    std::string email{};
+    std::string full_name{};
+    std::string hashed_password{};
     bool is_superuser = false;
 };
 
 // One issued refresh token. Tokens issued from one login share a family; re-use of a rotated
 // token revokes the whole family (OAuth 2.0 Security BCP, refresh token rotation).
 struct RefreshToken {
-    std::string jti;
+    std::string jti{};
     std::int64_t user_id = 0;
-    std::string family_id;
+    std::string family_id{};
     UnixMicros issued_at = 0;
     UnixMicros expires_at = 0;
 };
@@ -48,7 +48,7 @@ enum class RefreshUse {
 
 struct RefreshUseResult {
     RefreshUse outcome = RefreshUse::kUnknown;
-    std::optional<RefreshToken> token;  // set for kAccepted
+    std::optional<RefreshToken> token;  // set whenever the jti is known (not for kUnknown)
 };
 
 }  // namespace ccapi::storage

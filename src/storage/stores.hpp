@@ -2,6 +2,7 @@
 // them only through ccapi::offload (core/async.hpp). Backends: sqlite/, postgres/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "storage/errors.hpp"
 #include "storage/models.hpp"
 
@@ -38,8 +40,10 @@ public:
     // All revoked jtis not yet expired (to warm an in-memory cache at start-up).
     virtual Result<std::vector<std::string>> liveRevokedAccess(UnixMicros now) = 0;
 
+    // kConflict when the jti exists. A token saved into a revoked family is stored revoked.
     virtual Result<void> saveRefresh(const RefreshToken& token) = 0;
-    // Atomically checks and consumes a refresh token (see RefreshUse).
+    // Atomically checks and consumes a refresh token (see RefreshUse). Of several concurrent uses
+    // of one token exactly one is kAccepted.
     virtual Result<RefreshUseResult> useRefresh(std::string_view jti, UnixMicros now) = 0;
     virtual Result<void> revokeRefreshFamily(std::string_view family_id) = 0;
     // Drops expired revocations and refresh tokens; returns rows removed.
@@ -63,12 +67,24 @@ public:
 };
 
 struct DatabaseOptions {
-    std::string url;        // postgresql://… | sqlite:///path | sqlite:///:memory:
-    bool in_memory = false; // DISABLE_DB=true
-    int pool_size = 10;
+    std::string url;         // postgresql://… | sqlite:///path | sqlite:///:memory:
+    bool in_memory = false;  // DISABLE_DB=true
+    int pool_size = 10;      // connections at most; an in-memory database always has one
+    // Bounds every connection attempt, so an unreachable server is kUnavailable, not a hang.
+    // A connect_timeout in a PostgreSQL URL wins.
+    std::chrono::seconds connect_timeout{5};
+    // How long a caller waits for a free pooled connection before kUnavailable.
+    std::chrono::milliseconds pool_wait{30'000};
+    // Stamps created_at and applied_at; the system clock when null.
+    std::shared_ptr<const Clock> clock = nullptr;
 };
 
-// Opens (but does not migrate) the database named by options.
+// Opens (but does not migrate) the database named by options, and opens one connection so that
+// a bad URL (kBadUrl) or an unreachable server (kUnavailable) is reported here. A SQLite file's
+// parent directory is created.
 Result<std::unique_ptr<Database>> openDatabase(const DatabaseOptions& options);
+
+// Start-up gate: kNotMigrated below latestSchemaVersion(), kSchemaTooNew above it.
+Result<void> checkSchema(Database& db);
 
 }  // namespace ccapi::storage

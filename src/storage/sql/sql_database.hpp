@@ -1,0 +1,42 @@
+// The Database behind every DATABASE_URL: one connection pool, the SQL repositories, migrations.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/time.hpp"
+#include "storage/sql/connection_pool.hpp"
+#include "storage/sql/sql_stores.hpp"
+#include "storage/stores.hpp"
+
+namespace ccapi::storage {
+
+// Owned by the composition root; thread-safe. Repositories added later (calls, outbox) join here
+// and share the pool.
+class SqlDatabase final : public Database {
+public:
+    SqlDatabase(std::string backend, Dialect dialect, std::unique_ptr<ConnectionPool> pool,
+                std::shared_ptr<const Clock> clock);
+
+    UserStore& users() override { return users_; }
+    TokenStore& tokens() override { return tokens_; }
+
+    std::string_view backend() const override { return backend_; }
+    Result<void> ping() override;
+    Result<int> schemaVersion() override;
+    int latestSchemaVersion() const override;
+    Result<int> migrate() override;
+
+    Dialect dialect() const { return dialect_; }
+    ConnectionPool& pool() { return *pool_; }
+
+private:
+    std::string backend_;
+    Dialect dialect_;
+    std::unique_ptr<ConnectionPool> pool_;
+    std::shared_ptr<const Clock> clock_;
+    SqlUserStore users_;
+    SqlTokenStore tokens_;
+};
+
+}  // namespace ccapi::storage

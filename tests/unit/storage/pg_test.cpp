@@ -1,0 +1,133 @@
+// What only PostgreSQL does: connection failures, native column types, the test server itself.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "storage/sql/sql_database.hpp"
+#include "storage/stores.hpp"
+#include "support/pg_server.hpp"
+
+namespace ccapi::storage {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A loopback port nobody listens on: bound, never listened, so connects are refused.
+class ClosedPort {
+public:
+    ClosedPort() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+    }
+    ~ClosedPort() { ::close(fd_); }
+    int port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+TEST(Postgres, UnreachableServerIsUnavailable) {
+    ClosedPort closed;
+    auto started = Clock::now();
+    auto db = openDatabase(
+        {.url = "postgresql://ccapi@127.0.0.1:" + std::to_string(closed.port()) + "/ccapi"});
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error(), StorageErrc::kUnavailable);
+    EXPECT_LT(Clock::now() - started, 5s);
+}
+
+TEST(Postgres, SilentServerIsUnavailableAfterTheConnectTimeoutNotAHang) {
+    // 192.0.2.0/24 is TEST-NET-1: never routed, so the connect either fails at once or times out.
+    auto started = Clock::now();
+    auto db = openDatabase({.url = "postgresql://ccapi@192.0.2.1:5432/ccapi",
+                            .connect_timeout = std::chrono::seconds(1)});
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error(), StorageErrc::kUnavailable);
+    EXPECT_LT(Clock::now() - started, 5s);
+}
+
+TEST(Postgres, LostServerIsUnavailableNotAnError) {
+    test::PgTestServer server;
+    auto db = openDatabase({.url = server.url()});
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE((*db)->migrate());
+    ASSERT_TRUE((*db)->ping());
+    server.stop();
+    EXPECT_EQ((*db)->ping().error(), StorageErrc::kUnavailable);
+    EXPECT_EQ((*db)->users().count().error(), StorageErrc::kUnavailable);
+    EXPECT_EQ((*db)->schemaVersion().error(), StorageErrc::kUnavailable);
+}
+
+TEST(Postgres, UnmigratedDatabaseReportsVersionZero) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db) << db.error().message();
+    EXPECT_EQ((*db)->schemaVersion().value(), 0);
+    EXPECT_EQ(checkSchema(**db).error(), StorageErrc::kNotMigrated);
+}
+
+TEST(Postgres, SqlAlchemyAndShortSchemesAreAccepted) {
+    std::string url = test::sharedPgServer().url();
+    std::string rest = url.substr(url.find("://"));
+    for (std::string scheme : {"postgres", "postgresql+psycopg2", "postgresql+asyncpg"}) {
+        auto db = openDatabase({.url = scheme + rest});
+        ASSERT_TRUE(db) << scheme << ": " << db.error().message();
+        EXPECT_EQ((*db)->backend(), "postgresql");
+    }
+}
+
+TEST(Postgres, CallColumnsUseNativeTypes) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->migrate());
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    auto types = (*conn)->query(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_name = 'calls' AND column_name IN ($1, $2, $3, $4) ORDER BY column_name",
+        {"call_id", "created_at", "status_callback_events", "variables"});
+    ASSERT_TRUE(types);
+    ASSERT_EQ(types->rows.size(), 4u);
+    EXPECT_EQ(types->rows[0].text(1), "uuid");
+    EXPECT_EQ(types->rows[1].text(1), "bigint");
+    EXPECT_EQ(types->rows[2].text(1), "jsonb");
+    EXPECT_EQ(types->rows[3].text(1), "jsonb");
+}
+
+TEST(Postgres, PoolNeverOpensMoreThanItsSize) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase(),
+                            .pool_size = 2,
+                            .pool_wait = std::chrono::milliseconds(50)});
+    ASSERT_TRUE(db);
+    auto& pool = dynamic_cast<SqlDatabase&>(**db).pool();
+    auto a = pool.acquire();
+    auto b = pool.acquire();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(pool.openConnections(), 2u);
+    auto c = pool.acquire();
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error(), StorageErrc::kUnavailable);
+}
+
+TEST(PgTestServer, ServesItsDatabaseOnLoopback) {
+    auto& server = test::sharedPgServer();
+    EXPECT_EQ(server.url(),
+              "postgresql://ccapi@127.0.0.1:" + std::to_string(server.port()) + "/ccapi_test");
+    auto db = openDatabase({.url = server.url()});
+    ASSERT_TRUE(db) << db.error().message();
+    EXPECT_TRUE((*db)->ping());
+}
+
+}  // namespace
+}  // namespace ccapi::storage
