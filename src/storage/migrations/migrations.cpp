@@ -238,7 +238,7 @@ Result<int> readSchemaVersion(SqlConnection& conn) {
     if (found->empty()) return 0;
     auto version = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!version) return version.error();
-    return static_cast<int>(version->rows.at(0).integer(0));
+    return static_cast<int>(version->first().integer(0));
 }
 
 Result<int> applyMigrations(SqlConnection& conn, UnixMicros now) {

@@ -71,12 +71,11 @@ ErrorCode classify(pg_conn* conn, const PGresult* r, std::string_view sql) {
                   {{"sqlstate", sqlstate}, {"error", PQresultErrorMessage(r)}});
         return StorageErrc::kUnavailable;
     }
-    log::warn("postgresql statement failed",
-              {{"sqlstate", sqlstate},
-               {"error", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
-                             ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
-                             : ""},
-               {"sql", sql.substr(0, 200)}});
+    // The primary message only: DETAIL may quote the offending values.
+    const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    log::warn(
+        "postgresql statement failed",
+        {{"sqlstate", sqlstate}, {"error", primary ? primary : ""}, {"sql", sql.substr(0, 200)}});
     return StorageErrc::kQueryFailed;
 }
 

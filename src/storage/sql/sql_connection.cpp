@@ -7,6 +7,11 @@ const SqlCell& SqlRow::cell(std::size_t i) const {
     return i < cells_.size() ? cells_[i] : kNull;
 }
 
+const SqlRow& SqlResult::first() const {
+    static const SqlRow kEmpty;
+    return rows.empty() ? kEmpty : rows.front();
+}
+
 std::int64_t SqlRow::integer(std::size_t i) const { return optInteger(i).value_or(0); }
 
 std::optional<std::int64_t> SqlRow::optInteger(std::size_t i) const {

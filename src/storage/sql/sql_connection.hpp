@@ -84,6 +84,9 @@ struct SqlResult {
     std::int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
 
     bool empty() const { return rows.empty(); }
+    // The first row, or an all-NULL one: for statements that always return a row (COUNT,
+    // INSERT … RETURNING) without an exception path if one ever does not.
+    const SqlRow& first() const;
 };
 
 // One open connection. Not thread-safe: the pool hands it to one thread at a time.

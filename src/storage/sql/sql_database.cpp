@@ -86,7 +86,7 @@ Result<std::unique_ptr<Database>> openDatabase(const DatabaseOptions& options) {
     Dialect dialect = Dialect::kSqlite;
     switch (target.kind) {
         case DatabaseTarget::Kind::kSqliteMemory: {
-            auto conn = SqliteConnection::open(":memory:");
+            auto conn = SqliteConnection::open(":memory:", nullptr);
             if (!conn) return conn.error();
             pool = std::make_unique<ConnectionPool>(onceFactory(std::move(*conn)), 1, pool_wait);
             backend = "memory";
@@ -103,9 +103,9 @@ Result<std::unique_ptr<Database>> openDatabase(const DatabaseOptions& options) {
                     return StorageErrc::kUnavailable;
                 }
             }
-            auto factory = [location =
-                                target.location]() -> Result<std::unique_ptr<SqlConnection>> {
-                auto conn = SqliteConnection::open(location);
+            auto factory = [location = target.location, writer = std::make_shared<std::mutex>()]()
+                -> Result<std::unique_ptr<SqlConnection>> {
+                auto conn = SqliteConnection::open(location, writer);
                 if (!conn) return conn.error();
                 return std::unique_ptr<SqlConnection>(std::move(*conn));
             };

@@ -45,7 +45,7 @@ Result<User> SqlUserStore::create(const NewUser& user) {
         {user.username, user.email, user.full_name, user.hashed_password, user.is_superuser, now});
     if (!inserted) return inserted.error();
     User created;
-    created.id = inserted->rows.at(0).integer(0);
+    created.id = inserted->first().integer(0);
     created.username = user.username;
     created.email = user.email;
     created.full_name = user.full_name;
@@ -105,7 +105,7 @@ Result<std::int64_t> SqlUserStore::count() {
     if (!conn) return conn.error();
     auto result = (*conn)->query("SELECT COUNT(*) FROM users");
     if (!result) return result.error();
-    return result->rows.at(0).integer(0);
+    return result->first().integer(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ Result<void> SqlTokenStore::saveRefresh(const RefreshToken& token) {
             " RETURNING revoked_at",
             {token.family_id, token.user_id, token.expires_at});
         if (!family) return family.error();
-        bool family_revoked = !family->rows.at(0).isNull(0);
+        bool family_revoked = !family->first().isNull(0);
         auto inserted = c.query(
             "INSERT INTO refresh_tokens (jti, user_id, family_id, issued_at, expires_at, revoked)"
             " VALUES ($1, $2, $3, $4, $5, $6)",

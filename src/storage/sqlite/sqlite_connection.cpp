@@ -38,7 +38,8 @@ StorageErrc classify(int rc) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
+    const std::string& path, std::shared_ptr<std::mutex> writer) {
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -49,7 +50,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+    std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db, std::move(writer)));
     // WAL lets readers run beside the one writer; synchronous=FULL because a 201 promises the
     // call survives a power cut, not only a process crash. In-memory databases ignore both.
     auto setup =
@@ -103,6 +104,12 @@ Result<SqlResult> SqliteConnection::query(std::string_view sql, std::span<const 
         }
     } reset{stmt};
 
+    // A write outside a transaction takes the writer lock for its own duration.
+    std::unique_lock<std::mutex> write;
+    if (writer_ && !transaction_.owns_lock() && !sqlite3_stmt_readonly(stmt)) {
+        write = std::unique_lock(*writer_);
+    }
+
     for (std::size_t i = 0; i < params.size(); ++i) {
         const SqlParam& p = params[i];
         int index = static_cast<int>(i + 1);
@@ -155,16 +162,34 @@ Result<void> SqliteConnection::exec(std::string_view sql) {
     return {};
 }
 
-Result<void> SqliteConnection::begin() { return exec("BEGIN IMMEDIATE"); }
-Result<void> SqliteConnection::commit() { return exec("COMMIT"); }
+Result<void> SqliteConnection::begin() {
+    if (writer_) transaction_ = std::unique_lock(*writer_);
+    auto begun = exec("BEGIN IMMEDIATE");
+    if (!begun) endTransaction();
+    return begun;
+}
+
+Result<void> SqliteConnection::commit() {
+    auto committed = exec("COMMIT");
+    // A failed COMMIT may leave the transaction open; the caller's rollback() then ends it.
+    if (sqlite3_get_autocommit(db_)) endTransaction();
+    return committed;
+}
+
 Result<void> SqliteConnection::rollback() {
-    if (sqlite3_get_autocommit(db_)) return {};
-    return exec("ROLLBACK");
+    Result<void> result;
+    if (!sqlite3_get_autocommit(db_)) result = exec("ROLLBACK");
+    endTransaction();
+    return result;
+}
+
+void SqliteConnection::endTransaction() {
+    if (transaction_.owns_lock()) transaction_.unlock();
 }
 
 bool SqliteConnection::recycle() {
     // Always reusable: an in-memory database lives only as long as its one connection.
-    if (!sqlite3_get_autocommit(db_)) (void)exec("ROLLBACK");
+    (void)rollback();
     return true;
 }
 
