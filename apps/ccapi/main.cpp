@@ -1,2 +1,4 @@
-#include <cstdio>
-int main() { std::puts("ccapi"); return 0; }
+// The `ccapi` executable: the service, its administration commands and the ARI simulator.
+#include "app/cli.hpp"
+
+int main(int argc, char** argv) { return ccapi::app::runCli(argc, argv); }

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -51,41 +52,52 @@ private:
 // Runs `fn` on `pool` and resumes the awaiting coroutine on its own executor with the result.
 // The one reviewed way to call blocking code from an I/O thread. `fn` must not throw (errors are
 // values); if it does, the exception is rethrown in the awaiting coroutine.
-template <class Fn, class R = std::invoke_result_t<Fn>>
-Task<R> offload(BlockingPool& pool, Fn fn) {
-    auto initiation = [&pool](auto handler, Fn work) {
-        auto pool_executor = pool.executor();
-        asio::post(pool_executor, [handler = std::move(handler), work = std::move(work)]() mutable {
-            std::exception_ptr error;
-            std::optional<std::conditional_t<std::is_void_v<R>, int, R>> value;
+//
+// GCC 12 bitwise-copies a lambda temporary that a coroutine passes by value inside a co_await
+// expression (valgrind: the copy's strings pointed into the caller's frame and were freed
+// twice). So `fn` is taken by reference and moved exactly once, here in a plain function, onto
+// the heap; it travels through Asio's (coroutine) initiation as a raw pointer and is owned again
+// on the pool thread.
+template <class F, class Fn = std::decay_t<F>, class R = std::invoke_result_t<Fn&>>
+auto offload(BlockingPool& pool, F&& fn) {
+    using Value = std::conditional_t<std::is_void_v<R>, int, R>;
+    struct Outcome {
+        std::exception_ptr error;
+        std::optional<Value> value;
+    };
+    auto initiation = [&pool](auto handler, Fn* raw_work) {
+        asio::post(pool.executor(), [handler = std::move(handler), raw_work]() mutable {
+            std::unique_ptr<Fn> work(raw_work);
+            auto* outcome = new Outcome;
             try {
                 if constexpr (std::is_void_v<R>) {
-                    work();
-                    value.emplace(0);
+                    (*work)();
+                    outcome->value.emplace(0);
                 } else {
-                    value.emplace(work());
+                    outcome->value.emplace((*work)());
                 }
             } catch (...) {
-                error = std::current_exception();
+                outcome->error = std::current_exception();
             }
+            work.reset();  // captures die on the pool thread, before the caller resumes
             auto resume_executor = asio::get_associated_executor(handler);
-            asio::post(resume_executor, [handler = std::move(handler), error,
-                                         value = std::move(value)]() mutable {
+            asio::post(resume_executor, [handler = std::move(handler), outcome]() mutable {
+                std::unique_ptr<Outcome> owned(outcome);
                 if constexpr (std::is_void_v<R>) {
-                    std::move(handler)(error);
+                    std::move(handler)(owned->error);
                 } else {
-                    std::move(handler)(error, value ? std::move(*value) : R{});
+                    std::move(handler)(owned->error, owned->value ? std::move(*owned->value) : R{});
                 }
             });
         });
     };
+    auto* raw_work = new Fn(std::forward<F>(fn));
     if constexpr (std::is_void_v<R>) {
-        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            initiation, asio::use_awaitable, std::move(fn));
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+            std::move(initiation), asio::use_awaitable, raw_work);
     } else {
-        co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
-                                                void(std::exception_ptr, R)>(
-            initiation, asio::use_awaitable, std::move(fn));
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, R)>(
+            std::move(initiation), asio::use_awaitable, raw_work);
     }
 }
 

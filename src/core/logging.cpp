@@ -20,20 +20,28 @@ std::atomic<bool> g_json{true};
 
 spdlog::level::level_enum toSpd(Level l) {
     switch (l) {
-        case Level::kDebug: return spdlog::level::debug;
-        case Level::kInfo: return spdlog::level::info;
-        case Level::kWarn: return spdlog::level::warn;
-        case Level::kError: return spdlog::level::err;
+        case Level::kDebug:
+            return spdlog::level::debug;
+        case Level::kInfo:
+            return spdlog::level::info;
+        case Level::kWarn:
+            return spdlog::level::warn;
+        case Level::kError:
+            return spdlog::level::err;
     }
     return spdlog::level::info;
 }
 
 const char* name(Level l) {
     switch (l) {
-        case Level::kDebug: return "debug";
-        case Level::kInfo: return "info";
-        case Level::kWarn: return "warning";
-        case Level::kError: return "error";
+        case Level::kDebug:
+            return "debug";
+        case Level::kInfo:
+            return "info";
+        case Level::kWarn:
+            return "warning";
+        case Level::kError:
+            return "error";
     }
     return "info";
 }
@@ -56,8 +64,8 @@ void init(const Options& options) {
     } else {
         sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file);
     }
-    auto l = std::make_shared<spdlog::async_logger>(
-        "ccapi", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+    auto l = std::make_shared<spdlog::async_logger>("ccapi", sink, spdlog::thread_pool(),
+                                                    spdlog::async_overflow_policy::block);
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::warn);
@@ -66,7 +74,9 @@ void init(const Options& options) {
 
 void flush() { logger()->flush(); }
 
-bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+    return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view message, const boost::json::object& fields) {
     if (!enabled(level)) return;
@@ -95,11 +105,16 @@ void write(Level level, std::string_view message, const boost::json::object& fie
 bool parseLevel(std::string_view text, Level& out) {
     std::string t(text);
     std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (t == "debug" || t == "trace") out = Level::kDebug;
-    else if (t == "info") out = Level::kInfo;
-    else if (t == "warning" || t == "warn") out = Level::kWarn;
-    else if (t == "error" || t == "critical") out = Level::kError;
-    else return false;
+    if (t == "debug" || t == "trace")
+        out = Level::kDebug;
+    else if (t == "info")
+        out = Level::kInfo;
+    else if (t == "warning" || t == "warn")
+        out = Level::kWarn;
+    else if (t == "error" || t == "critical")
+        out = Level::kError;
+    else
+        return false;
     return true;
 }
 

@@ -23,10 +23,18 @@ void flush();
 bool enabled(Level level);
 void write(Level level, std::string_view message, const boost::json::object& fields = {});
 
-inline void debug(std::string_view m, const boost::json::object& f = {}) { write(Level::kDebug, m, f); }
-inline void info(std::string_view m, const boost::json::object& f = {}) { write(Level::kInfo, m, f); }
-inline void warn(std::string_view m, const boost::json::object& f = {}) { write(Level::kWarn, m, f); }
-inline void error(std::string_view m, const boost::json::object& f = {}) { write(Level::kError, m, f); }
+inline void debug(std::string_view m, const boost::json::object& f = {}) {
+    write(Level::kDebug, m, f);
+}
+inline void info(std::string_view m, const boost::json::object& f = {}) {
+    write(Level::kInfo, m, f);
+}
+inline void warn(std::string_view m, const boost::json::object& f = {}) {
+    write(Level::kWarn, m, f);
+}
+inline void error(std::string_view m, const boost::json::object& f = {}) {
+    write(Level::kError, m, f);
+}
 
 // Parses "debug|info|warning|warn|error|critical" (any case); nullopt-like false on failure.
 bool parseLevel(std::string_view text, Level& out);

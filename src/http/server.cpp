@@ -169,7 +169,8 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
         beast::http::request_parser<beast::http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
         parser.body_limit(options_.max_body_bytes);
-        auto [read_ec, read_bytes] = co_await beast::http::async_read(socket, buffer, parser, kUseTuple);
+        auto [read_ec, read_bytes] =
+            co_await beast::http::async_read(socket, buffer, parser, kUseTuple);
         if (read_ec) {
             if (read_ec == beast::http::error::end_of_stream || !socket.is_open()) break;
             Response error;
@@ -180,9 +181,9 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
                 error = handler_.protocolError(Status::payload_too_large, "payload_too_large",
                                                "Request body exceeds the limit");
             } else if (read_ec == beast::http::error::header_limit) {
-                error = handler_.protocolError(Status::request_header_fields_too_large,
-                                               "headers_too_large",
-                                               "Request headers exceed the limit");
+                error =
+                    handler_.protocolError(Status::request_header_fields_too_large,
+                                           "headers_too_large", "Request headers exceed the limit");
             } else if (read_ec == asio::error::connection_reset ||
                        read_ec == asio::error::operation_aborted) {
                 break;
@@ -205,8 +206,8 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
             reply = co_await handler_.handle(request, info);
         } catch (const std::exception& e) {
             log::error("handler threw", {{"error", e.what()}});
-            reply.response = handler_.protocolError(Status::internal_server_error,
-                                                    "internal_error", "Internal server error");
+            reply.response = handler_.protocolError(Status::internal_server_error, "internal_error",
+                                                    "Internal server error");
         }
         if (reply.takeover) {
             // The stream or WebSocket owns the connection from here; it keeps its own deadlines.
@@ -218,7 +219,8 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
         keep_alive = keep_alive && !worker.draining;
         reply.response.keep_alive(keep_alive);
         conn.deadline = SteadyClock::now() + options_.request_timeout;
-        auto [write_ec, written] = co_await beast::http::async_write(socket, reply.response, kUseTuple);
+        auto [write_ec, written] =
+            co_await beast::http::async_write(socket, reply.response, kUseTuple);
         if (write_ec || !keep_alive) break;
     }
 

@@ -45,9 +45,9 @@ std::string allowHeader(std::vector<http::Verb> verbs) {
 
 Pipeline::Pipeline(Router router, PipelineOptions options, RequestObserver* observer)
     : router_(std::move(router)), options_(std::move(options)), observer_(observer) {
-    any_origin_ = std::find(options_.cors.allowed_origins.begin(),
-                            options_.cors.allowed_origins.end(),
-                            "*") != options_.cors.allowed_origins.end();
+    any_origin_ =
+        std::find(options_.cors.allowed_origins.begin(), options_.cors.allowed_origins.end(),
+                  "*") != options_.cors.allowed_origins.end();
 }
 
 bool Pipeline::originAllowed(std::string_view origin) const {
@@ -121,10 +121,9 @@ Task<http::Reply> Pipeline::handle(http::Request& request, const http::Connectio
     auto start = std::chrono::steady_clock::now();
     std::string_view target = request.target();
     auto question = target.find('?');
-    RequestContext ctx{request, info,
-                       target.substr(0, question),
-                       question == std::string_view::npos ? std::string_view{}
-                                                          : target.substr(question + 1)};
+    RequestContext ctx{
+        request, info, target.substr(0, question),
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1)};
     auto incoming_id = request.find("X-Request-ID");
     ctx.request_id = incoming_id != request.end() && acceptableRequestId(incoming_id->value())
                          ? std::string(incoming_id->value())
@@ -144,10 +143,9 @@ Task<http::Reply> Pipeline::handle(http::Request& request, const http::Connectio
             try {
                 reply = co_await (*match.handler)(ctx);
             } catch (const std::exception& e) {
-                log::error("unhandled exception in handler",
-                           {{"route", std::string(ctx.route)},
-                            {"request_id", ctx.request_id},
-                            {"error", e.what()}});
+                log::error("unhandled exception in handler", {{"route", std::string(ctx.route)},
+                                                              {"request_id", ctx.request_id},
+                                                              {"error", e.what()}});
                 reply = errorReply(ctx, http::Status::internal_server_error, "internal_error",
                                    "Internal server error");
             }

@@ -24,9 +24,9 @@ struct RequestContext {
     std::string_view query;  // raw query string, without '?'
     std::vector<PathParam> params;
     std::string request_id;
-    std::string client_address;  // after TRUSTED_PROXIES
+    std::string client_address;            // after TRUSTED_PROXIES
     std::string_view route = "unmatched";  // the matched pattern (metrics, logs)
-    std::string user;  // authenticated username, for the access log
+    std::string user;                      // authenticated username, for the access log
 
     std::string_view param(std::string_view name) const;
     // First value of a query parameter, percent-decoded ('+' is a space).

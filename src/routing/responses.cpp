@@ -46,9 +46,8 @@ http::Reply validationReply(const RequestContext& ctx, const std::vector<FieldEr
         for (const auto& part : e.loc) loc.emplace_back(part);
         detail.push_back(boost::json::object{{"loc", loc}, {"msg", e.msg}, {"type", e.type}});
     }
-    boost::json::object body{{"detail", detail},
-                             {"code", "validation_error"},
-                             {"request_id", ctx.request_id}};
+    boost::json::object body{
+        {"detail", detail}, {"code", "validation_error"}, {"request_id", ctx.request_id}};
     return {jsonResponse(http::Status::unprocessable_entity, body, ctx.request.version()), {}};
 }
 

@@ -13,7 +13,8 @@ struct Router::Node {
         http::Verb verb;
         Handler handler;
         std::string pattern;
-        std::vector<std::string> parameter_names;  // per route: patterns may name a slot differently
+        std::vector<std::string>
+            parameter_names;  // per route: patterns may name a slot differently
     };
     std::vector<Entry> handlers;
 };

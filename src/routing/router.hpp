@@ -24,9 +24,9 @@ public:
     void add(http::Verb verb, std::string_view pattern, Handler handler);
 
     struct Match {
-        const Handler* handler = nullptr;   // null: no route for this method
-        std::string_view pattern;           // set when a handler matched
-        std::vector<http::Verb> allowed;    // the path exists with these methods (405)
+        const Handler* handler = nullptr;  // null: no route for this method
+        std::string_view pattern;          // set when a handler matched
+        std::vector<http::Verb> allowed;   // the path exists with these methods (405)
         std::vector<PathParam> params;
     };
     Match match(http::Verb verb, std::string_view path) const;

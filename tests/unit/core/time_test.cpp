@@ -15,7 +15,8 @@ TEST(Iso8601, ParsesWhatItFormats) {
 }
 
 TEST(Iso8601, ParsesAsteriskStyleOffsetAndDates) {
-    EXPECT_EQ(parseIso8601("2026-11-22T00:40:26.539+0000"), parseIso8601("2026-11-22T00:40:26.539Z"));
+    EXPECT_EQ(parseIso8601("2026-11-22T00:40:26.539+0000"),
+              parseIso8601("2026-11-22T00:40:26.539Z"));
     EXPECT_EQ(parseIso8601("2026-11-22T02:40:26+02:00"), parseIso8601("2026-11-22T00:40:26Z"));
     EXPECT_EQ(parseIso8601("2026-11-22"), parseIso8601("2026-11-22T00:00:00Z"));
 }

@@ -1,0 +1,95 @@
+#include "api/authenticator.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "routing/responses.hpp"
+
+namespace ccapi::api {
+
+namespace {
+
+constexpr auto kUserCacheTtl = std::chrono::seconds(5);
+constexpr std::size_t kUserCacheMax = 10000;
+
+std::string_view bearerToken(std::string_view header) {
+    if (header.size() < 7) return {};
+    auto scheme = header.substr(0, 7);
+    bool is_bearer = (scheme[0] == 'B' || scheme[0] == 'b') &&
+                     (scheme.substr(1, 5) == "earer" || scheme.substr(1, 5) == "EARER") &&
+                     scheme[6] == ' ';
+    if (!is_bearer) return {};
+    auto token = header.substr(7);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    return token;
+}
+
+}  // namespace
+
+http::Reply unauthorized(const routing::RequestContext& ctx, std::string_view detail) {
+    auto reply = routing::errorReply(ctx, http::Status::unauthorized, "unauthorized", detail);
+    reply.response.set(http::beast::http::field::www_authenticate, "Bearer");
+    return reply;
+}
+
+Authenticator::Authenticator(auth::TokenService& tokens, auth::RevocationCache& revocations,
+                             storage::Database& database, BlockingPool& blocking,
+                             const Clock& clock)
+    : tokens_(tokens),
+      revocations_(revocations),
+      database_(database),
+      blocking_(blocking),
+      clock_(clock) {}
+
+Task<Result<std::optional<storage::User>>> Authenticator::activeUser(std::string username) {
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(cache_mutex_);
+        auto it = cache_.find(username);
+        if (it != cache_.end() && now - it->second.fetched < kUserCacheTtl) {
+            co_return it->second.user;
+        }
+    }
+    auto lookup = [this, username] { return database_.users().findByUsername(username); };
+    auto found = co_await offload(blocking_, std::move(lookup));
+    if (!found) co_return found.error();
+    std::optional<storage::User> user = *found;
+    if (user && !user->is_active) user.reset();
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (cache_.size() >= kUserCacheMax) cache_.clear();
+        cache_[username] = CachedUser{user, now};
+    }
+    co_return user;
+}
+
+void Authenticator::forget(const std::string& username) {
+    std::lock_guard lock(cache_mutex_);
+    cache_.erase(username);
+}
+
+Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::RequestContext& ctx,
+                                                                       bool allow_query_token) {
+    std::string token(bearerToken(ctx.header("Authorization")));
+    if (token.empty() && allow_query_token) {
+        if (auto q = ctx.queryParam("access_token")) token = *q;
+    }
+    if (token.empty()) co_return AuthFailure{unauthorized(ctx, "Not authenticated")};
+
+    auto claims = tokens_.verify(token, auth::TokenType::kAccess);
+    if (!claims) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+    if (revocations_.isRevoked(claims->jti)) {
+        co_return AuthFailure{unauthorized(ctx, "Token has been revoked")};
+    }
+    auto user = co_await activeUser(claims->subject);
+    if (!user) {
+        co_return AuthFailure{routing::errorReply(ctx, http::Status::service_unavailable,
+                                                  "store_unavailable",
+                                                  "The store is unavailable; try again")};
+    }
+    if (!*user) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+    ctx.user = claims->subject;
+    co_return Principal{(*user)->id, (*user)->username, (*user)->is_superuser, claims->jti,
+                        claims->expires_at};
+}
+
+}  // namespace ccapi::api

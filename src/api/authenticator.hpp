@@ -1,0 +1,66 @@
+// Who is calling: validates the bearer access token and resolves its live user.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "auth/revocation_cache.hpp"
+#include "auth/tokens.hpp"
+#include "core/async.hpp"
+#include "metrics/registry.hpp"
+#include "routing/request_context.hpp"
+#include "storage/stores.hpp"
+
+namespace ccapi::api {
+
+struct Principal {
+    std::int64_t user_id = 0;
+    std::string username;
+    bool is_superuser = false;
+    std::string jti;
+    UnixMicros token_expires_at = 0;
+};
+
+struct AuthFailure {
+    http::Reply reply;  // 401 (or 503 when the store is down), ready to return
+};
+
+// Shared by every handler that needs a user; safe on any I/O thread. Users are cached for a few
+// seconds so the hot path (GET a call) does not read the store on every request; a user disabled
+// through the CLI is refused within that time.
+class Authenticator {
+public:
+    Authenticator(auth::TokenService& tokens, auth::RevocationCache& revocations,
+                  storage::Database& database, BlockingPool& blocking, const Clock& clock);
+
+    // From `Authorization: Bearer …`; with allow_query_token also `?access_token=` (browsers'
+    // WebSocket and EventSource cannot set headers).
+    Task<std::variant<Principal, AuthFailure>> authenticate(routing::RequestContext& ctx,
+                                                            bool allow_query_token = false);
+
+    // Looks the user up (through the cache). nullopt: unknown or inactive.
+    Task<Result<std::optional<storage::User>>> activeUser(std::string username);
+    void forget(const std::string& username);
+
+private:
+    struct CachedUser {
+        std::optional<storage::User> user;
+        std::chrono::steady_clock::time_point fetched;
+    };
+
+    auth::TokenService& tokens_;
+    auth::RevocationCache& revocations_;
+    storage::Database& database_;
+    BlockingPool& blocking_;
+    const Clock& clock_;
+    std::mutex cache_mutex_;
+    std::unordered_map<std::string, CachedUser> cache_;
+};
+
+// 401 with `WWW-Authenticate: Bearer` in the SPEC's error shape.
+http::Reply unauthorized(const routing::RequestContext& ctx, std::string_view detail);
+
+}  // namespace ccapi::api

@@ -1,0 +1,253 @@
+#include "app/application.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+#include "api/authenticator.hpp"
+#include "api/ops_api.hpp"
+#include "api/pbx_status.hpp"
+#include "api/token_api.hpp"
+#include "app/demo.hpp"
+#include "app/http_metrics.hpp"
+#include "app/version.hpp"
+#include "auth/login_lockout.hpp"
+#include "auth/passwords.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/revocation_cache.hpp"
+#include "auth/tokens.hpp"
+#include "core/io_pool.hpp"
+#include "core/logging.hpp"
+#include "http/server.hpp"
+#include "metrics/registry.hpp"
+#include "routing/pipeline.hpp"
+#include "storage/stores.hpp"
+
+#ifndef CCAPI_WEB_ASSETS_DIR
+#define CCAPI_WEB_ASSETS_DIR "web/node_modules"
+#endif
+
+namespace ccapi::app {
+
+namespace {
+
+std::string webAssetsDir() {
+    if (const char* dir = std::getenv("WEB_ASSETS_DIR"); dir && *dir) return dir;
+    return CCAPI_WEB_ASSETS_DIR;
+}
+
+http::ServerOptions serverOptions(const config::Settings& s) {
+    http::ServerOptions o;
+    o.host = s.host;
+    o.port = static_cast<unsigned short>(s.port);
+    o.max_body_bytes = s.max_body_bytes;
+    o.max_header_bytes = s.max_header_bytes;
+    o.request_timeout = std::chrono::seconds(s.request_timeout_s);
+    o.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
+    o.max_connections = static_cast<std::size_t>(s.max_connections);
+    o.shutdown_grace = std::chrono::seconds(s.shutdown_grace_s);
+    return o;
+}
+
+}  // namespace
+
+// Declaration order is construction order; destruction runs backwards, so servers and
+// handlers go before what they use.
+struct Application::Parts {
+    config::Settings settings;
+    SystemClock clock;
+    std::unique_ptr<BlockingPool> blocking;
+    std::unique_ptr<storage::Database> database;
+    metrics::Registry registry;
+    std::unique_ptr<HttpMetrics> http_metrics;
+
+    std::unique_ptr<auth::PasswordHasher> hasher;
+    std::unique_ptr<auth::TokenService> tokens;
+    std::unique_ptr<auth::RevocationCache> revocations;
+    std::unique_ptr<auth::RateLimiter> token_limiter;
+    std::unique_ptr<auth::LoginLockout> lockout;
+    std::unique_ptr<api::Authenticator> authenticator;
+
+    api::UnconfiguredPbx pbx;
+    std::unique_ptr<api::OpsApi> ops_api;
+    std::unique_ptr<api::TokenApi> token_api;
+
+    std::unique_ptr<IoPool> io;
+    std::unique_ptr<routing::Pipeline> pipeline;
+    std::unique_ptr<http::Server> server;
+
+    std::mutex stop_mutex;
+    std::condition_variable stop_cv;
+    bool stopped = false;
+};
+
+Application::Application(config::Settings settings) : parts_(std::make_unique<Parts>()) {
+    parts_->settings = std::move(settings);
+}
+
+Application::~Application() {
+    if (parts_->io) {
+        parts_->io->stop();
+        parts_->io->join();
+    }
+    if (parts_->blocking) {
+        parts_->blocking->join();
+    }
+}
+
+std::optional<std::string> Application::open() {
+    auto& p = *parts_;
+    auto& s = p.settings;
+
+    if (s.demo && s.secret_key.empty()) {
+        auto secret = loadOrCreateSecret("data");
+        if (!secret) return "cannot create data/secret_key: " + secret.error().message();
+        s.secret_key = *secret;
+    }
+    if (s.secret_key.empty()) {
+        // Only DEBUG gets here without a key (the loader refuses it otherwise).
+        s.secret_key = randomToken(64);
+        log::warn("SECRET_KEY not set: using a random key; tokens will not survive a restart");
+    }
+
+    p.blocking = std::make_unique<BlockingPool>(
+        std::max<std::size_t>(4, static_cast<std::size_t>(s.db_pool_size)));
+
+    storage::DatabaseOptions db_options{s.database_url, s.disable_db, s.db_pool_size};
+    auto database = storage::openDatabase(db_options);
+    if (!database) return "database: " + database.error().message();
+    p.database = std::move(*database);
+
+    auto version = p.database->schemaVersion();
+    if (!version) return "database unreachable: " + version.error().message();
+    int latest = p.database->latestSchemaVersion();
+    if (*version > latest) {
+        return "database schema version " + std::to_string(*version) +
+               " is newer than this binary knows (" + std::to_string(latest) + ")";
+    }
+    if (*version < latest) {
+        bool automatic = p.database->backend() != "postgresql" || s.auto_migrate;
+        if (!automatic) {
+            return "database is not migrated (schema " + std::to_string(*version) + " of " +
+                   std::to_string(latest) +
+                   "): run `ccapi migrate` or start with AUTO_MIGRATE=true";
+        }
+        auto migrated = p.database->migrate();
+        if (!migrated) return "database migration failed: " + migrated.error().message();
+        log::info("database migrated", {{"from", *version}, {"to", *migrated}});
+    }
+
+    p.hasher = std::make_unique<auth::PasswordHasher>();
+    if (s.demo) {
+        auto admin = ensureBootstrapAdmin(
+            p.database->users(), [&](const std::string& pw) { return p.hasher->hash(pw).value(); });
+        if (!admin) return "cannot create the bootstrap admin: " + admin.error().message();
+        if (*admin) {
+            std::printf(
+                "\n  Bootstrap admin created (shown once):\n    username: %s\n    password: %s\n\n",
+                (*admin)->username.c_str(), (*admin)->password.c_str());
+            std::fflush(stdout);
+        }
+    } else if (auto users = p.database->users().count(); users && *users == 0) {
+        log::warn("the store has no user: create one with `ccapi user add NAME --superuser`");
+    }
+
+    auth::TokenOptions token_options;
+    token_options.secret = s.secret_key;
+    token_options.algorithm = s.algorithm;
+    token_options.access_ttl = std::chrono::minutes(s.access_token_expire_minutes);
+    token_options.refresh_ttl = std::chrono::hours(24 * s.refresh_token_expire_days);
+    token_options.issuer = s.jwt_issuer;
+    token_options.audience = s.jwt_audience;
+    auto tokens = auth::TokenService::create(token_options, p.clock);
+    if (!tokens) return "token service: " + tokens.error().message();
+    p.tokens = std::make_unique<auth::TokenService>(std::move(*tokens));
+    p.revocations = std::make_unique<auth::RevocationCache>(p.clock);
+    if (auto revoked = p.database->tokens().liveRevokedAccess(p.clock.now())) {
+        // Kept until an access token issued now would expire: no revoked token outlives that.
+        auto until = p.clock.now() + std::int64_t{s.access_token_expire_minutes} * 60'000'000;
+        for (const auto& jti : *revoked) p.revocations->revoke(jti, until);
+    }
+    p.token_limiter = std::make_unique<auth::RateLimiter>(
+        auth::RateLimitOptions{s.rate_limit_requests, std::chrono::seconds(s.rate_limit_window_s)},
+        p.clock);
+    p.lockout = std::make_unique<auth::LoginLockout>(auth::LockoutOptions{
+        s.max_failed_login_attempts, std::chrono::seconds(s.login_lockout_duration_s)});
+    p.authenticator = std::make_unique<api::Authenticator>(*p.tokens, *p.revocations, *p.database,
+                                                           *p.blocking, p.clock);
+
+    p.http_metrics = std::make_unique<HttpMetrics>(p.registry);
+    api::OpsOptions ops{s.app_name, kVersion, s.docs_enabled, s.metrics_enabled, webAssetsDir()};
+    p.ops_api =
+        std::make_unique<api::OpsApi>(ops, *p.database, *p.blocking, p.registry, p.pbx, p.clock);
+    for (const auto& missing : p.ops_api->missingAssets()) {
+        log::warn("documentation asset missing (run `make web`)", {{"file", missing}});
+    }
+    p.token_api = std::make_unique<api::TokenApi>(
+        api::TokenApiDeps{*p.hasher, *p.tokens, *p.revocations, *p.token_limiter, *p.lockout,
+                          *p.authenticator, *p.database, *p.blocking, p.registry, p.clock});
+
+    routing::Router router;
+    p.ops_api->registerRoutes(router);
+    p.token_api->registerRoutes(router);
+
+    routing::PipelineOptions pipeline_options;
+    pipeline_options.cors.allowed_origins = s.allowed_origins;
+    for (const auto& proxy : s.trusted_proxies) {
+        boost::system::error_code ec;
+        auto address = boost::asio::ip::make_address(proxy, ec);
+        if (ec) return "TRUSTED_PROXIES: \"" + proxy + "\" is not an IP address";
+        pipeline_options.trusted_proxies.push_back(address);
+    }
+    p.pipeline = std::make_unique<routing::Pipeline>(std::move(router), pipeline_options,
+                                                     p.http_metrics.get());
+    return std::nullopt;
+}
+
+std::optional<std::string> Application::start() {
+    auto& p = *parts_;
+    p.io = std::make_unique<IoPool>(static_cast<std::size_t>(p.settings.workers));
+    p.server = std::make_unique<http::Server>(*p.io, serverOptions(p.settings), *p.pipeline);
+    if (auto started = p.server->start(); !started) {
+        return "cannot listen on " + p.settings.host + ":" + std::to_string(p.settings.port) +
+               ": " + started.error().message();
+    }
+    p.io->start();
+    log::info("listening", {{"host", p.settings.host},
+                            {"port", p.server->port()},
+                            {"workers", p.io->size()},
+                            {"database", std::string(p.database->backend())},
+                            {"version", kVersion}});
+    return std::nullopt;
+}
+
+unsigned short Application::port() const { return parts_->server ? parts_->server->port() : 0; }
+
+void Application::waitForShutdown() {
+    auto& p = *parts_;
+    boost::asio::signal_set signals(p.io->context(0), SIGINT, SIGTERM);
+    signals.async_wait([&p](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        log::info("shutting down", {{"signal", signal},
+                                    {"connections", p.server->activeConnections()},
+                                    {"grace_s", p.settings.shutdown_grace_s}});
+        p.server->shutdown([&p] {
+            std::lock_guard lock(p.stop_mutex);
+            p.stopped = true;
+            p.stop_cv.notify_all();
+        });
+    });
+    {
+        std::unique_lock lock(p.stop_mutex);
+        p.stop_cv.wait(lock, [&p] { return p.stopped; });
+    }
+    p.io->stop();
+    p.io->join();
+    p.blocking->join();
+    log::info("stopped");
+    log::flush();
+}
+
+}  // namespace ccapi::app
