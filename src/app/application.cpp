@@ -1,6 +1,9 @@
 #include "app/application.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -82,6 +85,28 @@ struct Application::Parts {
     std::condition_variable stop_cv;
     bool stopped = false;
 };
+
+namespace {
+
+// Periodic clean-up: expired revocations, rate-limit windows and lockouts in memory, expired
+// tokens in the store. Runs on one I/O thread; the store work is offloaded.
+Task<void> maintenanceLoop(Application::Parts& p) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    auto interval = std::chrono::minutes(std::max(1, p.settings.cleanup_interval_minutes));
+    for (;;) {
+        timer.expires_after(interval);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        p.revocations->purgeExpired();
+        p.token_limiter->purgeExpired();
+        p.lockout->purgeExpired(std::chrono::steady_clock::now());
+        auto purge = [&p, now = p.clock.now()] { return p.database->tokens().purgeExpired(now); };
+        auto purged = co_await offload(*p.blocking, std::move(purge));
+        if (purged && *purged > 0) log::info("expired tokens purged", {{"rows", *purged}});
+    }
+}
+
+}  // namespace
 
 Application::Application(config::Settings settings) : parts_(std::make_unique<Parts>()) {
     parts_->settings = std::move(settings);
@@ -214,6 +239,7 @@ std::optional<std::string> Application::start() {
         return "cannot listen on " + p.settings.host + ":" + std::to_string(p.settings.port) +
                ": " + started.error().message();
     }
+    spawn(p.io->context(0).get_executor(), maintenanceLoop(p), "maintenance");
     p.io->start();
     log::info("listening", {{"host", p.settings.host},
                             {"port", p.server->port()},

@@ -25,8 +25,9 @@ public:
     // Blocks until SIGTERM/SIGINT, then shuts down gracefully.
     void waitForShutdown();
 
+    struct Parts;  // every owned component, in construction order
+
 private:
-    struct Parts;
     std::unique_ptr<Parts> parts_;
 };
 

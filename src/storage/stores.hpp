@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "storage/errors.hpp"
+#include "storage/call_models.hpp"
 #include "storage/models.hpp"
 
 namespace ccapi::storage {
@@ -50,12 +51,40 @@ public:
     virtual Result<std::int64_t> purgeExpired(UnixMicros now) = 0;
 };
 
+// Calls, their timelines and idempotency keys. The call engine is the only writer of call state
+// after creation; it batches transitions (group commit) into apply().
+class CallStore {
+public:
+    virtual ~CallStore() = default;
+    // Inserts `call` (status pending, version 1) and `first` (seq 1) in one transaction. With
+    // call.idempotency_key set, an existing (user_id, key) younger than 24 h is a kReplayed (same
+    // request_hash) or kKeyConflict (different); an older one is released and a new call made.
+    virtual Result<CreateResult> create(const Call& call, const CallEvent& first) = 0;
+    virtual Result<std::optional<Call>> get(std::string_view call_id) = 0;
+    virtual Result<CallPage> list(const CallFilter& filter) = 0;
+    // The call's events, oldest first.
+    virtual Result<std::vector<CallEvent>> events(std::string_view call_id) = 0;
+    // Writes every update (row state + appended events) in ONE transaction and returns the
+    // event_ids assigned, in the order the events appear in the batch.
+    virtual Result<std::vector<std::int64_t>> apply(const std::vector<CallUpdate>& batch) = 0;
+    // Every call not in a terminal status, oldest first (engine recovery at start-up).
+    virtual Result<std::vector<Call>> nonTerminal() = 0;
+    // Deletes terminal calls that ended before `cutoff` (with their events); rows removed.
+    virtual Result<std::int64_t> purgeEndedBefore(UnixMicros cutoff) = 0;
+    // Events with event_id > after_event_id, oldest first, at most `limit` (stream resume).
+    virtual Result<std::vector<CallEvent>> eventsAfter(std::int64_t after_event_id,
+                                                       std::size_t limit) = 0;
+    // The highest event_id stored (0 when none).
+    virtual Result<std::int64_t> lastEventId() = 0;
+};
+
 // One opened store: the repositories plus schema management. Owned by the composition root.
 class Database {
 public:
     virtual ~Database() = default;
     virtual UserStore& users() = 0;
     virtual TokenStore& tokens() = 0;
+    virtual CallStore& calls() = 0;
 
     // "sqlite", "postgresql" or "memory" (DISABLE_DB: SQLite in memory, lost at exit).
     virtual std::string_view backend() const = 0;
