@@ -112,6 +112,8 @@ enum class CreateOutcome {
 struct CreateResult {
     CreateOutcome outcome = CreateOutcome::kCreated;
     Call call;  // the stored call (the existing one when replayed)
+    // kCreated only: the event_id the store gave `first` (to publish it with its stream id).
+    std::int64_t first_event_id = 0;
 };
 
 }  // namespace ccapi::storage

@@ -17,6 +17,16 @@ namespace {
 //
 // refresh_families holds the revocation of a whole token family, so that a token saved into a
 // family at the same moment the family is revoked is revoked too (its row lock orders the two).
+//
+// Idempotency keys live in idempotency_keys alone, (user_id, key) unique: that row is the live
+// reservation. A key older than 24 h is taken over by the next call that presents it (the row is
+// re-pointed), so the earlier call keeps calls.idempotency_key as a record of how it was created
+// and nothing on calls has to be unique.
+//
+// call_events.event_id is global and strictly increasing (the SSE id): AUTOINCREMENT on SQLite so
+// that an id is never reused after a purge, an identity column on PostgreSQL. SQLite commits in id
+// order (one writer); on PostgreSQL the store orders readers after in-flight writers (see
+// SqlCallStore).
 
 constexpr std::string_view kSqliteV1 = R"sql(
 CREATE TABLE users (
@@ -83,24 +93,25 @@ CREATE TABLE calls (
     status_callback_events TEXT    CHECK (status_callback_events IS NULL
                                           OR json_valid(status_callback_events)),
     idempotency_key        TEXT,
+    request_hash           TEXT    NOT NULL DEFAULT '',
     updated_at             INTEGER NOT NULL
 );
 CREATE INDEX calls_user_created_idx ON calls (user_id, created_at DESC, call_id DESC);
 CREATE INDEX calls_created_idx ON calls (created_at DESC, call_id DESC);
 CREATE INDEX calls_active_idx ON calls (status, created_at)
     WHERE status IN ('pending', 'dialing', 'ringing', 'answered');
-CREATE UNIQUE INDEX calls_idempotency_idx ON calls (user_id, idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX calls_ended_idx ON calls (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE TABLE call_events (
+    event_id        INTEGER PRIMARY KEY AUTOINCREMENT,
     call_id         TEXT    NOT NULL REFERENCES calls (call_id) ON DELETE CASCADE,
     seq             INTEGER NOT NULL,
     status          TEXT    NOT NULL,
     previous_status TEXT,
     at              INTEGER NOT NULL,
     source          TEXT    NOT NULL,
-    detail          TEXT,
-    PRIMARY KEY (call_id, seq)
+    detail          TEXT    NOT NULL DEFAULT '',
+    UNIQUE (call_id, seq)
 );
 
 CREATE TABLE idempotency_keys (
@@ -111,7 +122,7 @@ CREATE TABLE idempotency_keys (
     created_at   INTEGER NOT NULL,
     PRIMARY KEY (user_id, key)
 );
-CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+CREATE INDEX idempotency_keys_call_idx ON idempotency_keys (call_id);
 )sql";
 
 constexpr std::string_view kPostgresV1 = R"sql(
@@ -178,24 +189,25 @@ CREATE TABLE calls (
     status_callback        TEXT,
     status_callback_events JSONB,
     idempotency_key        TEXT,
+    request_hash           TEXT    NOT NULL DEFAULT '',
     updated_at             BIGINT  NOT NULL
 );
 CREATE INDEX calls_user_created_idx ON calls (user_id, created_at DESC, call_id DESC);
 CREATE INDEX calls_created_idx ON calls (created_at DESC, call_id DESC);
 CREATE INDEX calls_active_idx ON calls (status, created_at)
     WHERE status IN ('pending', 'dialing', 'ringing', 'answered');
-CREATE UNIQUE INDEX calls_idempotency_idx ON calls (user_id, idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX calls_ended_idx ON calls (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE TABLE call_events (
+    event_id        BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     call_id         UUID    NOT NULL REFERENCES calls (call_id) ON DELETE CASCADE,
     seq             INTEGER NOT NULL,
     status          TEXT    NOT NULL,
     previous_status TEXT,
     at              BIGINT  NOT NULL,
     source          TEXT    NOT NULL,
-    detail          TEXT,
-    PRIMARY KEY (call_id, seq)
+    detail          TEXT    NOT NULL DEFAULT '',
+    UNIQUE (call_id, seq)
 );
 
 CREATE TABLE idempotency_keys (
@@ -206,7 +218,7 @@ CREATE TABLE idempotency_keys (
     created_at   BIGINT NOT NULL,
     PRIMARY KEY (user_id, key)
 );
-CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+CREATE INDEX idempotency_keys_call_idx ON idempotency_keys (call_id);
 )sql";
 
 constexpr std::array kMigrations{

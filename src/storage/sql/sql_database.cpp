@@ -17,7 +17,8 @@ SqlDatabase::SqlDatabase(std::string backend, Dialect dialect, std::unique_ptr<C
       pool_(std::move(pool)),
       clock_(std::move(clock)),
       users_(*pool_, *clock_),
-      tokens_(*pool_, dialect, *clock_) {}
+      tokens_(*pool_, dialect, *clock_),
+      calls_(*pool_, dialect) {}
 
 Result<void> SqlDatabase::ping() {
     auto conn = pool_->acquire();

@@ -6,13 +6,14 @@
 
 #include "core/time.hpp"
 #include "storage/sql/connection_pool.hpp"
+#include "storage/sql/sql_call_store.hpp"
 #include "storage/sql/sql_stores.hpp"
 #include "storage/stores.hpp"
 
 namespace ccapi::storage {
 
-// Owned by the composition root; thread-safe. Repositories added later (calls, outbox) join here
-// and share the pool.
+// Owned by the composition root; thread-safe. Every repository shares the one pool; ones added
+// later (the webhook outbox) join here.
 class SqlDatabase final : public Database {
 public:
     SqlDatabase(std::string backend, Dialect dialect, std::unique_ptr<ConnectionPool> pool,
@@ -20,6 +21,7 @@ public:
 
     UserStore& users() override { return users_; }
     TokenStore& tokens() override { return tokens_; }
+    CallStore& calls() override { return calls_; }
 
     std::string_view backend() const override { return backend_; }
     Result<void> ping() override;
@@ -37,6 +39,7 @@ private:
     std::shared_ptr<const Clock> clock_;
     SqlUserStore users_;
     SqlTokenStore tokens_;
+    SqlCallStore calls_;
 };
 
 }  // namespace ccapi::storage

@@ -16,6 +16,14 @@ namespace ccapi::storage::testing {
 
 enum class Backend { kSqliteFile, kSqliteMemory, kPostgres };
 
+// The backends of this binary: the SQLite binary runs both SQLite flavours, the PostgreSQL one
+// its own server.
+#ifdef CCAPI_TEST_POSTGRES
+#define CCAPI_BACKENDS ::testing::Values(Backend::kPostgres)
+#else
+#define CCAPI_BACKENDS ::testing::Values(Backend::kSqliteFile, Backend::kSqliteMemory)
+#endif
+
 std::string backendName(const ::testing::TestParamInfo<Backend>& info);
 
 // Time moves only when a test says so.

@@ -1,0 +1,609 @@
+#include "storage/sql/sql_call_store.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <unordered_map>
+
+#include "core/ids.hpp"
+#include "core/logging.hpp"
+
+namespace ccapi::storage {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr UnixMicros kIdempotencyWindow = 24LL * 3600 * 1'000'000;
+// A create that loses an idempotency race retries once to read the winner; more attempts only
+// matter if the winner itself rolls back.
+constexpr int kCreateAttempts = 3;
+constexpr int kMaxPageSize = 500;
+// Any constant works; it only has to be the same in every process writing this database.
+constexpr std::int64_t kEventLogLockKey = 0x6363617069457674;  // "ccapiEvt"
+
+constexpr std::string_view kCallColumnNames[] = {
+    "call_id",
+    "user_id",
+    "phone_number",
+    "status",
+    "context",
+    "extension",
+    "priority",
+    "timeout_ms",
+    "caller_id",
+    "variables",
+    "channel",
+    "created_at",
+    "dialed_at",
+    "answered_at",
+    "ended_at",
+    "duration",
+    "failure_reason",
+    "hangup_cause",
+    "hangup_cause_txt",
+    "attempt_number",
+    "version",
+    "status_callback",
+    "status_callback_events",
+    "idempotency_key",
+    "request_hash",
+    "updated_at",
+};
+constexpr std::size_t kCallColumnCount = std::size(kCallColumnNames);
+
+constexpr std::string_view kEventColumns =
+    "event_id, call_id, seq, status, previous_status, at, source, detail";
+
+constexpr std::string_view kNonTerminal = "('pending', 'dialing', 'ringing', 'answered')";
+constexpr std::string_view kTerminal = "('completed', 'busy', 'no_answer', 'failed', 'canceled')";
+
+// "c.call_id, c.user_id, …" in the order readCall() expects.
+std::string callColumns(std::string_view prefix = "") {
+    std::string out;
+    for (std::string_view name : kCallColumnNames) {
+        if (!out.empty()) out += ", ";
+        out += prefix;
+        out += name;
+    }
+    return out;
+}
+
+std::string variablesJson(const std::map<std::string, std::string>& variables) {
+    json::object object;
+    for (const auto& [key, value] : variables) object[key] = value;
+    return json::serialize(object);
+}
+
+std::optional<std::string> callbackEventsJson(
+    const std::optional<std::vector<std::string>>& events) {
+    if (!events) return std::nullopt;
+    json::array array;
+    for (const auto& e : *events) array.emplace_back(e);
+    return json::serialize(array);
+}
+
+// Lenient like SqlRow: the text is our own, written by variablesJson().
+std::map<std::string, std::string> parseVariables(const std::string& text) {
+    std::map<std::string, std::string> variables;
+    boost::system::error_code ec;
+    json::value value = json::parse(text, ec);
+    if (ec || !value.is_object()) return variables;
+    for (const auto& [key, v] : value.as_object()) {
+        variables.emplace(std::string(key),
+                          v.is_string() ? std::string(v.as_string()) : json::serialize(v));
+    }
+    return variables;
+}
+
+std::optional<std::vector<std::string>> parseCallbackEvents(const SqlCell& cell) {
+    if (!cell) return std::nullopt;
+    std::vector<std::string> events;
+    boost::system::error_code ec;
+    json::value value = json::parse(*cell, ec);
+    if (ec || !value.is_array()) return events;
+    for (const auto& v : value.as_array()) {
+        if (v.is_string()) events.emplace_back(v.as_string());
+    }
+    return events;
+}
+
+std::optional<int> optInt(const SqlRow& row, std::size_t i) {
+    auto v = row.optInteger(i);
+    if (!v) return std::nullopt;
+    return static_cast<int>(*v);
+}
+
+Call readCall(const SqlRow& row) {
+    Call call;
+    call.call_id = row.text(0);
+    call.user_id = row.integer(1);
+    call.phone_number = row.text(2);
+    call.status = parseCallStatus(row.text(3)).value_or(CallStatus::kFailed);
+    call.context = row.text(4);
+    call.extension = row.text(5);
+    call.priority = static_cast<int>(row.integer(6));
+    call.timeout_ms = static_cast<int>(row.integer(7));
+    call.caller_id = row.text(8);
+    call.variables = parseVariables(row.text(9));
+    call.channel = row.optText(10);
+    call.created_at = row.integer(11);
+    call.dialed_at = row.optInteger(12);
+    call.answered_at = row.optInteger(13);
+    call.ended_at = row.optInteger(14);
+    call.duration = row.optInteger(15);
+    call.failure_reason = row.optText(16);
+    call.hangup_cause = optInt(row, 17);
+    call.hangup_cause_txt = row.optText(18);
+    call.attempt_number = static_cast<int>(row.integer(19));
+    call.version = row.integer(20);
+    call.status_callback = row.optText(21);
+    call.status_callback_events = parseCallbackEvents(row.cell(22));
+    call.idempotency_key = row.optText(23);
+    call.request_hash = row.text(24);
+    call.updated_at = row.integer(25);
+    return call;
+}
+
+CallEvent readEvent(const SqlRow& row) {
+    CallEvent event;
+    event.event_id = row.integer(0);
+    event.call_id = row.text(1);
+    event.seq = row.integer(2);
+    event.status = parseCallStatus(row.text(3)).value_or(CallStatus::kFailed);
+    if (auto previous = row.optText(4)) event.previous_status = parseCallStatus(*previous);
+    event.at = row.integer(5);
+    event.source = parseEventSource(row.text(6)).value_or(EventSource::kApi);
+    event.detail = row.text(7);
+    return event;
+}
+
+Result<std::vector<Call>> readCalls(Result<SqlResult> result) {
+    if (!result) return result.error();
+    std::vector<Call> calls;
+    calls.reserve(result->rows.size());
+    for (const auto& row : result->rows) calls.push_back(readCall(row));
+    return calls;
+}
+
+Result<std::vector<CallEvent>> readEvents(Result<SqlResult> result) {
+    if (!result) return result.error();
+    std::vector<CallEvent> events;
+    events.reserve(result->rows.size());
+    for (const auto& row : result->rows) events.push_back(readEvent(row));
+    return events;
+}
+
+SqlParam statusParam(const std::optional<CallStatus>& status) {
+    if (!status) return nullptr;
+    return toString(*status);
+}
+
+// PostgreSQL prints a UUID as 36 lowercase characters; compare batch ids in that spelling.
+std::string lowerAscii(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+json::value optJson(const std::optional<std::int64_t>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+}
+json::value optJson(const std::optional<int>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+}
+json::value optJson(const std::optional<std::string>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+}
+
+const std::string kInsertCallSql = [] {
+    std::string placeholders;
+    for (std::size_t i = 1; i <= kCallColumnCount; ++i) {
+        if (i > 1) placeholders += ", ";
+        placeholders += "$" + std::to_string(i);
+    }
+    return "INSERT INTO calls (" + callColumns() + ") VALUES (" + placeholders + ")";
+}();
+
+constexpr std::string_view kInsertEventSql =
+    "INSERT INTO call_events (call_id, seq, status, previous_status, at, source, detail)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING event_id";
+
+constexpr std::string_view kUpdateCallSql =
+    "UPDATE calls SET status = $2, channel = $3, dialed_at = $4, answered_at = $5,"
+    " ended_at = $6, duration = $7, failure_reason = $8, hangup_cause = $9,"
+    " hangup_cause_txt = $10, attempt_number = $11, version = $12, updated_at = $13"
+    " WHERE call_id = $1";
+
+// The same two statements for a whole batch at once, over a JSON array of rows.
+constexpr std::string_view kBulkUpdateCallsSql =
+    "UPDATE calls AS c SET status = u.status, channel = u.channel, dialed_at = u.dialed_at,"
+    " answered_at = u.answered_at, ended_at = u.ended_at, duration = u.duration,"
+    " failure_reason = u.failure_reason, hangup_cause = u.hangup_cause,"
+    " hangup_cause_txt = u.hangup_cause_txt, attempt_number = u.attempt_number,"
+    " version = u.version, updated_at = u.updated_at"
+    " FROM json_to_recordset($1::json) AS u(call_id uuid, status text, channel text,"
+    " dialed_at bigint, answered_at bigint, ended_at bigint, duration integer,"
+    " failure_reason text, hangup_cause integer, hangup_cause_txt text, attempt_number integer,"
+    " version integer, updated_at bigint)"
+    " WHERE c.call_id = u.call_id";
+
+// ORDER BY i: identity values are drawn in insertion order, so event_ids follow the batch.
+constexpr std::string_view kBulkInsertEventsSql =
+    "INSERT INTO call_events (call_id, seq, status, previous_status, at, source, detail)"
+    " SELECT e.call_id, e.seq, e.status, e.previous_status, e.at, e.source, e.detail"
+    " FROM json_to_recordset($1::json) AS e(i integer, call_id uuid, seq integer, status text,"
+    " previous_status text, at bigint, source text, detail text)"
+    " ORDER BY e.i"
+    " RETURNING event_id, call_id, seq";
+
+// Takes over a key only when its holder is older than the window; no row back means a live
+// holder exists (possibly committed a moment ago by a concurrent create).
+constexpr std::string_view kClaimKeySql =
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, call_id, created_at)"
+    " VALUES ($1, $2, $3, $4, $5)"
+    " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash,"
+    " call_id = excluded.call_id, created_at = excluded.created_at"
+    " WHERE idempotency_keys.created_at < $6"
+    " RETURNING call_id";
+
+const std::string kFindKeySql = "SELECT " + callColumns("c.") +
+                                ", k.request_hash FROM idempotency_keys k"
+                                " JOIN calls c ON c.call_id = k.call_id"
+                                " WHERE k.user_id = $1 AND k.key = $2 AND k.created_at >= $3";
+
+const std::string kGetCallSql = "SELECT " + callColumns() + " FROM calls WHERE call_id = $1";
+
+const std::string kNonTerminalSql = "SELECT " + callColumns() + " FROM calls WHERE status IN " +
+                                    std::string(kNonTerminal) + " ORDER BY created_at, call_id";
+
+const std::string kPurgeSql =
+    "DELETE FROM calls WHERE status IN " + std::string(kTerminal) + " AND ended_at < $1";
+
+const std::string kEventsOfCallSql =
+    "SELECT " + std::string(kEventColumns) + " FROM call_events WHERE call_id = $1 ORDER BY seq";
+
+const std::string kEventsAfterSql = "SELECT " + std::string(kEventColumns) +
+                                    " FROM call_events WHERE event_id > $1"
+                                    " ORDER BY event_id LIMIT $2";
+
+}  // namespace
+
+SqlCallStore::SqlCallStore(ConnectionPool& pool, Dialect dialect)
+    : pool_(pool), dialect_(dialect) {}
+
+bool SqlCallStore::cannotExist(std::string_view call_id) const {
+    return dialect_ == Dialect::kPostgres && !isUuid(call_id);
+}
+
+Result<void> SqlCallStore::lockForEventWrite(SqlConnection& conn) {
+    if (dialect_ != Dialect::kPostgres) return {};
+    auto locked = conn.query("SELECT pg_advisory_xact_lock_shared($1)", {kEventLogLockKey});
+    if (!locked) return locked.error();
+    return {};
+}
+
+Result<void> SqlCallStore::lockForEventRead(SqlConnection& conn) {
+    if (dialect_ != Dialect::kPostgres) return {};
+    auto locked = conn.query("SELECT pg_advisory_xact_lock($1)", {kEventLogLockKey});
+    if (!locked) return locked.error();
+    return {};
+}
+
+Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& first) {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    SqlConnection& c = **conn;
+
+    const std::string variables = variablesJson(call.variables);
+    const std::optional<std::string> callback_events =
+        callbackEventsJson(call.status_callback_events);
+    // The window is measured from the new request, whose time the caller stamped.
+    const UnixMicros live_since = call.created_at - kIdempotencyWindow;
+
+    for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
+        if (call.idempotency_key) {
+            auto existing = c.query(kFindKeySql, {call.user_id, *call.idempotency_key, live_since});
+            if (!existing) return existing.error();
+            if (!existing->empty()) {
+                const SqlRow& row = existing->rows.front();
+                CreateResult result;
+                result.outcome = row.text(kCallColumnCount) == call.request_hash
+                                     ? CreateOutcome::kReplayed
+                                     : CreateOutcome::kKeyConflict;
+                result.call = readCall(row);
+                return result;
+            }
+        }
+
+        bool lost_race = false;
+        auto created = inTransaction(c, [&](SqlConnection& tx) -> Result<std::int64_t> {
+            if (auto locked = lockForEventWrite(tx); !locked) return locked.error();
+            auto inserted = tx.query(kInsertCallSql, {call.call_id,          call.user_id,
+                                                      call.phone_number,     toString(call.status),
+                                                      call.context,          call.extension,
+                                                      call.priority,         call.timeout_ms,
+                                                      call.caller_id,        variables,
+                                                      call.channel,          call.created_at,
+                                                      call.dialed_at,        call.answered_at,
+                                                      call.ended_at,         call.duration,
+                                                      call.failure_reason,   call.hangup_cause,
+                                                      call.hangup_cause_txt, call.attempt_number,
+                                                      call.version,          call.status_callback,
+                                                      callback_events,       call.idempotency_key,
+                                                      call.request_hash,     call.updated_at});
+            if (!inserted) return inserted.error();
+            auto event = tx.query(kInsertEventSql, {call.call_id, first.seq, toString(first.status),
+                                                    statusParam(first.previous_status), first.at,
+                                                    toString(first.source), first.detail});
+            if (!event) return event.error();
+            if (call.idempotency_key) {
+                auto claimed =
+                    tx.query(kClaimKeySql, {call.user_id, *call.idempotency_key, call.request_hash,
+                                            call.call_id, call.created_at, live_since});
+                if (!claimed) return claimed.error();
+                if (claimed->empty()) {
+                    lost_race = true;
+                    return StorageErrc::kConflict;
+                }
+            }
+            return event->first().integer(0);
+        });
+        if (created) return CreateResult{CreateOutcome::kCreated, call, *created};
+        if (!lost_race) return created.error();
+    }
+    log::warn("idempotent create kept losing races", {{"call_id", call.call_id}});
+    return StorageErrc::kConflict;
+}
+
+Result<std::optional<Call>> SqlCallStore::get(std::string_view call_id) {
+    if (cannotExist(call_id)) return std::optional<Call>();
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto result = (*conn)->query(kGetCallSql, {call_id});
+    if (!result) return result.error();
+    if (result->empty()) return std::optional<Call>();
+    return std::optional<Call>(readCall(result->rows.front()));
+}
+
+Result<CallPage> SqlCallStore::list(const CallFilter& filter) {
+    const int limit = std::clamp(filter.limit, 1, kMaxPageSize);
+    const bool pg = dialect_ == Dialect::kPostgres;
+
+    // Up to 2^6 statement shapes, each prepared once per connection.
+    std::string sql = "SELECT " + callColumns() + " FROM calls WHERE 1 = 1";
+    std::vector<SqlParam> params;
+    auto next = [&params] { return "$" + std::to_string(params.size() + 1); };
+    if (filter.user_id) {
+        sql += " AND user_id = " + next();
+        params.emplace_back(*filter.user_id);
+    }
+    std::string statuses;  // outlives the query: params hold views
+    if (!filter.statuses.empty()) {
+        // One parameter for any number of statuses: '{a,b}' on PostgreSQL, '["a","b"]' here.
+        statuses = pg ? "{" : "[";
+        for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
+            if (i) statuses += ",";
+            statuses += pg ? std::string(toString(filter.statuses[i]))
+                           : "\"" + std::string(toString(filter.statuses[i])) + "\"";
+        }
+        statuses += pg ? "}" : "]";
+        sql += pg ? " AND status = ANY(" + next() + "::text[])"
+                  : " AND status IN (SELECT value FROM json_each(" + next() + "))";
+        params.emplace_back(statuses);
+    }
+    if (filter.phone_number) {
+        sql += " AND phone_number = " + next();
+        params.emplace_back(*filter.phone_number);
+    }
+    if (filter.created_after) {
+        sql += " AND created_at >= " + next();
+        params.emplace_back(*filter.created_after);
+    }
+    if (filter.created_before) {
+        sql += " AND created_at < " + next();
+        params.emplace_back(*filter.created_before);
+    }
+    if (filter.after) {
+        // Strictly after the cursor in (created_at DESC, call_id DESC): a row-value comparison
+        // that both backends answer from the (created_at, call_id) index.
+        std::string at = next();
+        params.emplace_back(filter.after->created_at);
+        std::string id = next();
+        params.emplace_back(filter.after->call_id);
+        sql += pg ? " AND (created_at, call_id) < (" + at + "::bigint, " + id + "::uuid)"
+                  : " AND (created_at, call_id) < (" + at + ", " + id + ")";
+    }
+    // One row more than the page: whether it exists says whether there is a next page.
+    sql += " ORDER BY created_at DESC, call_id DESC LIMIT " + next();
+    params.emplace_back(limit + 1);
+
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto calls = readCalls((*conn)->query(sql, params));
+    if (!calls) return calls.error();
+
+    CallPage page;
+    page.items = std::move(*calls);
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+        page.items.resize(static_cast<std::size_t>(limit));
+        const Call& last = page.items.back();
+        page.next = CallCursor{last.created_at, last.call_id};
+    }
+    return page;
+}
+
+Result<std::vector<CallEvent>> SqlCallStore::events(std::string_view call_id) {
+    if (cannotExist(call_id)) return std::vector<CallEvent>();
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    return readEvents((*conn)->query(kEventsOfCallSql, {call_id}));
+}
+
+Result<std::vector<std::int64_t>> SqlCallStore::apply(const std::vector<CallUpdate>& batch) {
+    if (batch.empty()) return std::vector<std::int64_t>();
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::vector<std::int64_t>> {
+        if (auto locked = lockForEventWrite(tx); !locked) return locked.error();
+        return dialect_ == Dialect::kPostgres ? applyBulk(tx, batch) : applyRowByRow(tx, batch);
+    });
+}
+
+Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
+    SqlConnection& tx, const std::vector<CallUpdate>& batch) {
+    std::vector<std::int64_t> ids;
+    for (const CallUpdate& update : batch) {
+        const Call& call = update.call;
+        auto updated = tx.query(
+            kUpdateCallSql,
+            {call.call_id, toString(call.status), call.channel, call.dialed_at, call.answered_at,
+             call.ended_at, call.duration, call.failure_reason, call.hangup_cause,
+             call.hangup_cause_txt, call.attempt_number, call.version, call.updated_at});
+        if (!updated) return updated.error();
+        if (updated->affected == 0) {
+            // The engine only updates calls it loaded: a missing one is a broken invariant, and
+            // half a batch must not be committed around it.
+            log::warn("call update for an unknown call", {{"call_id", call.call_id}});
+            return StorageErrc::kQueryFailed;
+        }
+        for (const CallEvent& event : update.events) {
+            auto inserted =
+                tx.query(kInsertEventSql, {call.call_id, event.seq, toString(event.status),
+                                           statusParam(event.previous_status), event.at,
+                                           toString(event.source), event.detail});
+            if (!inserted) return inserted.error();
+            ids.push_back(inserted->first().integer(0));
+        }
+    }
+    return ids;
+}
+
+Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
+                                                          const std::vector<CallUpdate>& batch) {
+    // Each update carries the call's full state, so applying a call's updates in order leaves
+    // its last one; UPDATE … FROM would pick an arbitrary one of several matches.
+    std::unordered_map<std::string_view, std::size_t> last;
+    for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].call.call_id] = i;
+
+    json::array rows;
+    rows.reserve(last.size());
+    json::array events;
+    std::size_t event_count = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Call& call = batch[i].call;
+        if (last[call.call_id] == i) {
+            rows.emplace_back(json::object{
+                {"call_id", call.call_id},
+                {"status", toString(call.status)},
+                {"channel", optJson(call.channel)},
+                {"dialed_at", optJson(call.dialed_at)},
+                {"answered_at", optJson(call.answered_at)},
+                {"ended_at", optJson(call.ended_at)},
+                {"duration", optJson(call.duration)},
+                {"failure_reason", optJson(call.failure_reason)},
+                {"hangup_cause", optJson(call.hangup_cause)},
+                {"hangup_cause_txt", optJson(call.hangup_cause_txt)},
+                {"attempt_number", call.attempt_number},
+                {"version", call.version},
+                {"updated_at", call.updated_at},
+            });
+        }
+        for (const CallEvent& event : batch[i].events) {
+            json::object row{
+                {"i", event_count++},
+                {"call_id", call.call_id},
+                {"seq", event.seq},
+                {"status", toString(event.status)},
+                {"previous_status", nullptr},
+                {"at", event.at},
+                {"source", toString(event.source)},
+                {"detail", event.detail},
+            };
+            if (event.previous_status) row["previous_status"] = toString(*event.previous_status);
+            events.emplace_back(std::move(row));
+        }
+    }
+
+    auto updated = tx.query(kBulkUpdateCallsSql, {json::serialize(rows)});
+    if (!updated) return updated.error();
+    if (updated->affected != static_cast<std::int64_t>(rows.size())) {
+        log::warn(
+            "call update for an unknown call",
+            {{"expected", static_cast<std::int64_t>(rows.size())}, {"updated", updated->affected}});
+        return StorageErrc::kQueryFailed;
+    }
+    std::vector<std::int64_t> ids;
+    if (event_count == 0) return ids;
+    auto inserted = tx.query(kBulkInsertEventsSql, {json::serialize(events)});
+    if (!inserted) return inserted.error();
+    if (inserted->rows.size() != event_count) return StorageErrc::kQueryFailed;
+
+    // Matched by (call_id, seq), unique per event, rather than trusting RETURNING's row order.
+    std::unordered_map<std::string, std::int64_t> by_key;
+    by_key.reserve(event_count);
+    for (const SqlRow& row : inserted->rows) {
+        by_key.emplace(row.text(1) + "/" + row.text(2), row.integer(0));
+    }
+    ids.reserve(event_count);
+    for (const CallUpdate& update : batch) {
+        std::string prefix = lowerAscii(update.call.call_id) + "/";
+        for (const CallEvent& event : update.events) {
+            auto it = by_key.find(prefix + std::to_string(event.seq));
+            if (it == by_key.end()) return StorageErrc::kQueryFailed;
+            ids.push_back(it->second);
+        }
+    }
+    return ids;
+}
+
+Result<std::vector<Call>> SqlCallStore::nonTerminal() {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    return readCalls((*conn)->query(kNonTerminalSql));
+}
+
+Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    // Events and idempotency keys go with their call (ON DELETE CASCADE).
+    auto deleted = (*conn)->query(kPurgeSql, {cutoff});
+    if (!deleted) return deleted.error();
+    return deleted->affected;
+}
+
+Result<std::vector<CallEvent>> SqlCallStore::eventsAfter(std::int64_t after_event_id,
+                                                         std::size_t limit) {
+    if (limit == 0) return std::vector<CallEvent>();
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    const auto bounded = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
+    if (dialect_ != Dialect::kPostgres) {
+        return readEvents((*conn)->query(kEventsAfterSql, {after_event_id, bounded}));
+    }
+    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::vector<CallEvent>> {
+        if (auto locked = lockForEventRead(tx); !locked) return locked.error();
+        return readEvents(tx.query(kEventsAfterSql, {after_event_id, bounded}));
+    });
+}
+
+Result<std::int64_t> SqlCallStore::lastEventId() {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto read = [](SqlConnection& c) -> Result<std::int64_t> {
+        auto max = c.query("SELECT COALESCE(MAX(event_id), 0) FROM call_events");
+        if (!max) return max.error();
+        return max->first().integer(0);
+    };
+    if (dialect_ != Dialect::kPostgres) return read(**conn);
+    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::int64_t> {
+        // An id seen here must be safe to resume from: no smaller one may still be in flight.
+        if (auto locked = lockForEventRead(tx); !locked) return locked.error();
+        return read(tx);
+    });
+}
+
+}  // namespace ccapi::storage
