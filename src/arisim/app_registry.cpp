@@ -28,7 +28,7 @@ boost::json::object appJson(const AppRegistry::App& app) {
 
 }  // namespace
 
-AppRegistry::App* AppRegistry::find(std::string_view name) {
+AppRegistry::App* AppRegistry::findMutable(std::string_view name) {
     for (auto& app : apps_) {
         if (app.name == name) return &app;
     }
@@ -43,7 +43,7 @@ const AppRegistry::App* AppRegistry::find(std::string_view name) const {
 }
 
 SocketId AppRegistry::attach(std::string_view name, SocketId socket, bool subscribe_all) {
-    App* app = find(name);
+    App* app = findMutable(name);
     if (!app) {
         apps_.push_back(App{std::string(name), {}, subscribe_all, socket});
         return 0;
@@ -63,7 +63,7 @@ void AppRegistry::detach(SocketId socket) {
 }
 
 SocketId AppRegistry::release(std::string_view name) {
-    App* app = find(name);
+    App* app = findMutable(name);
     if (!app) return 0;
     SocketId previous = app->socket;
     app->socket = 0;
@@ -84,7 +84,7 @@ SocketId AppRegistry::socketOf(std::string_view name) const {
 }
 
 void AppRegistry::subscribe(std::string_view name, std::string_view channel_id) {
-    App* app = find(name);
+    App* app = findMutable(name);
     if (!app) return;
     if (std::find(app->channel_ids.begin(), app->channel_ids.end(), channel_id) ==
         app->channel_ids.end()) {

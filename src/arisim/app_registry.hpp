@@ -42,13 +42,13 @@ public:
     std::vector<const App*> subscribersOf(std::string_view channel_id) const;
     std::vector<const App*> subscribeAllApps() const;  // active ones
 
+    const App* find(std::string_view name) const;
     boost::json::array list() const;
     std::optional<boost::json::object> get(std::string_view name) const;
     void clear();
 
 private:
-    App* find(std::string_view name);
-    const App* find(std::string_view name) const;
+    App* findMutable(std::string_view name);
     void prune();
 
     std::vector<App> apps_;  // registration order, as GET /applications lists them

@@ -31,6 +31,10 @@ void EventHub::sendTo(SocketId id, const Event& event, std::string_view applicat
 }
 
 void EventHub::publish(const Event& event) {
+    for (const auto* app : recipients(event, apps_)) sendTo(app->socket, event, app->name);
+}
+
+std::vector<const AppRegistry::App*> recipients(const Event& event, const AppRegistry& apps) {
     std::vector<const AppRegistry::App*> targets;
     auto add = [&targets](const AppRegistry::App* app) {
         if (app->socket == 0) return;
@@ -40,25 +44,18 @@ void EventHub::publish(const Event& event) {
     };
     switch (event.audience) {
         case Audience::kSubscribers:
-            for (const auto* app : apps_.subscribersOf(event.channel_id)) add(app);
-            for (const auto* app : apps_.subscribeAllApps()) add(app);
+            for (const auto* app : apps.subscribersOf(event.channel_id)) add(app);
+            for (const auto* app : apps.subscribeAllApps()) add(app);
             break;
         case Audience::kSubscribeAll:
-            for (const auto* app : apps_.subscribeAllApps()) add(app);
+            for (const auto* app : apps.subscribeAllApps()) add(app);
             break;
         case Audience::kStasisApp:
         case Audience::kDirect:
-            for (const auto* app : apps_.subscribersOf(event.channel_id)) {
-                if (app->name == event.app) add(app);
-            }
-            if (targets.empty() && apps_.isActive(event.app)) {
-                SocketId socket = apps_.socketOf(event.app);
-                sendTo(socket, event, event.app);
-                return;
-            }
+            if (const auto* app = apps.find(event.app)) add(app);
             break;
     }
-    for (const auto* app : targets) sendTo(app->socket, event, app->name);
+    return targets;
 }
 
 }  // namespace ccapi::arisim

@@ -13,6 +13,10 @@
 
 namespace ccapi::arisim {
 
+// The applications (with a socket) that receive `event`, per its Audience: apps without a
+// socket silently miss it, as in Asterisk. Each app at most once.
+std::vector<const AppRegistry::App*> recipients(const Event& event, const AppRegistry& apps);
+
 // Owned by the simulator; single-threaded (the io_context thread).
 class EventHub {
 public:
@@ -24,7 +28,7 @@ public:
     std::vector<SocketId> sockets() const;
     std::size_t size() const { return sockets_.size(); }
 
-    // Delivers `event` per its Audience; apps without a socket silently miss it, as in Asterisk.
+    // Sends `event` to each of its recipients().
     void publish(const Event& event);
     void sendTo(SocketId id, const Event& event, std::string_view application);
     std::uint64_t eventsDelivered() const { return delivered_; }

@@ -142,12 +142,18 @@ public:
     }
 
     void restart(Millis downtime) override {
-        kill();
         if (downtime.count() <= 0) {
+            // Listening again before the old connections drop, so that a client reacting to
+            // the dropped socket finds the new "process" (no connection-refused window).
+            cancelLifecycleTimers();
+            server_.closeListener();
+            lifecycle_ = Lifecycle::kDown;
             relisten();
-        } else {
-            after(downtime, [this] { relisten(); });
+            server_.abortConnections();
+            return;
         }
+        kill();
+        after(downtime, [this] { relisten(); });
     }
 
     void terminate(std::optional<Millis> restart_after) override {
