@@ -260,8 +260,21 @@ const std::string kGetCallSql = "SELECT " + callColumns() + " FROM calls WHERE c
 const std::string kNonTerminalSql = "SELECT " + callColumns() + " FROM calls WHERE status IN " +
                                     std::string(kNonTerminal) + " ORDER BY created_at, call_id";
 
-const std::string kPurgeSql =
-    "DELETE FROM calls WHERE status IN " + std::string(kTerminal) + " AND ended_at < $1";
+// created_at < cutoff is implied (a call ends after it was created) and lets the purge walk the
+// created_at index instead of the whole table.
+const std::string kPurgeWhere =
+    " WHERE created_at < $1 AND ended_at < $1 AND status IN " + std::string(kTerminal);
+
+// One statement on PostgreSQL, so that no call can start matching between the two deletes.
+const std::string kPgPurgeSql = "WITH gone AS (DELETE FROM calls" + kPurgeWhere +
+                                " RETURNING call_id),"
+                                " events AS (DELETE FROM call_events"
+                                " WHERE call_id IN (SELECT call_id FROM gone))"
+                                " SELECT COUNT(*) FROM gone";
+// SQLite holds the write lock for the whole transaction, so two statements are as good.
+const std::string kSqlitePurgeEventsSql =
+    "DELETE FROM call_events WHERE call_id IN (SELECT call_id FROM calls" + kPurgeWhere + ")";
+const std::string kSqlitePurgeCallsSql = "DELETE FROM calls" + kPurgeWhere;
 
 const std::string kEventsOfCallSql =
     "SELECT " + std::string(kEventColumns) + " FROM call_events WHERE call_id = $1 ORDER BY seq";
@@ -569,10 +582,20 @@ Result<std::vector<Call>> SqlCallStore::nonTerminal() {
 Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    // Events and idempotency keys go with their call (ON DELETE CASCADE).
-    auto deleted = (*conn)->query(kPurgeSql, {cutoff});
-    if (!deleted) return deleted.error();
-    return deleted->affected;
+    // Idempotency keys go with their call (ON DELETE CASCADE); events have no foreign key (see
+    // the migration) and are deleted here.
+    if (dialect_ == Dialect::kPostgres) {
+        auto purged = (*conn)->query(kPgPurgeSql, {cutoff});
+        if (!purged) return purged.error();
+        return purged->first().integer(0);
+    }
+    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::int64_t> {
+        auto events = tx.query(kSqlitePurgeEventsSql, {cutoff});
+        if (!events) return events.error();
+        auto purged = tx.query(kSqlitePurgeCallsSql, {cutoff});
+        if (!purged) return purged.error();
+        return purged->affected;
+    });
 }
 
 Result<std::vector<CallEvent>> SqlCallStore::eventsAfter(std::int64_t after_event_id,

@@ -209,7 +209,679 @@ TEST_P(CallStore, OptionalFieldsStayNullUntilSet) {
     EXPECT_EQ(stored(subscribed.call_id).status_callback_events, std::vector<std::string>{});
 }
 
+TEST_P(CallStore, UnknownCallIsNotFound) {
+    for (std::string id : {newUuid(), std::string("not-a-uuid"), std::string()}) {
+        auto found = calls().get(id);
+        ASSERT_TRUE(found) << id << ": " << found.error().message();
+        EXPECT_FALSE(found->has_value()) << id;
+        auto events = calls().events(id);
+        ASSERT_TRUE(events) << id << ": " << events.error().message();
+        EXPECT_TRUE(events->empty()) << id;
+    }
+}
+
+TEST_P(CallStore, DuplicateCallIdIsAConflict) {
+    Call call = newCall(1);
+    create(call);
+    auto again = tryCreate(call);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error(), StorageErrc::kConflict);
+    EXPECT_EQ(count("calls"), 1);
+    EXPECT_EQ(count("call_events"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys
+
+TEST_P(CallStore, ReplayWithSameKeyReturnsTheFirstCall) {
+    Call first = newCall(1);
+    first.idempotency_key = "key-1";
+    first.request_hash = "same-body";
+    create(first);
+
+    clock_->advance(std::chrono::hours(23));
+    Call retry = newCall(1, kStart + 23 * kHour);
+    retry.idempotency_key = "key-1";
+    retry.request_hash = "same-body";
+    auto replayed = tryCreate(retry);
+    ASSERT_TRUE(replayed) << replayed.error().message();
+    EXPECT_EQ(replayed->outcome, CreateOutcome::kReplayed);
+    expectSameCall(replayed->call, first);
+    EXPECT_EQ(replayed->first_event_id, 0);
+    EXPECT_EQ(count("calls"), 1);
+    EXPECT_EQ(count("call_events"), 1);
+}
+
+TEST_P(CallStore, SameKeyWithADifferentRequestIsAKeyConflict) {
+    Call first = newCall(1);
+    first.idempotency_key = "key-1";
+    first.request_hash = "body-a";
+    create(first);
+
+    Call other = newCall(1);
+    other.idempotency_key = "key-1";
+    other.request_hash = "body-b";
+    auto conflict = tryCreate(other);
+    ASSERT_TRUE(conflict) << conflict.error().message();
+    EXPECT_EQ(conflict->outcome, CreateOutcome::kKeyConflict);
+    EXPECT_EQ(conflict->call.call_id, first.call_id);
+    EXPECT_EQ(count("calls"), 1);
+}
+
+TEST_P(CallStore, SameKeyOfAnotherUserIsAnotherCall) {
+    Call alice = newCall(1);
+    alice.idempotency_key = "key-1";
+    create(alice);
+    Call bob = newCall(2);
+    bob.idempotency_key = "key-1";
+    bob.request_hash = alice.request_hash;
+    create(bob);
+    EXPECT_EQ(count("calls"), 2);
+}
+
+TEST_P(CallStore, KeyIsLiveForExactly24Hours) {
+    Call first = newCall(1);
+    first.idempotency_key = "key-1";
+    first.request_hash = "same-body";
+    create(first);
+
+    // At exactly 24 h the key still answers with the first call ...
+    Call at_24h = newCall(1, kStart + 24 * kHour);
+    at_24h.idempotency_key = "key-1";
+    at_24h.request_hash = "same-body";
+    auto replayed = tryCreate(at_24h);
+    ASSERT_TRUE(replayed) << replayed.error().message();
+    EXPECT_EQ(replayed->outcome, CreateOutcome::kReplayed);
+
+    // ... one microsecond later it is released and the same request places a new call.
+    Call later = newCall(1, kStart + 24 * kHour + 1);
+    later.idempotency_key = "key-1";
+    later.request_hash = "same-body";
+    CreateResult created = create(later);
+    EXPECT_EQ(created.call.call_id, later.call_id);
+
+    // The earlier call keeps its record, key included; the key now answers with the new call.
+    expectSameCall(stored(first.call_id), first);
+    Call retry = newCall(1, kStart + 25 * kHour);
+    retry.idempotency_key = "key-1";
+    retry.request_hash = "same-body";
+    auto again = tryCreate(retry);
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_EQ(again->outcome, CreateOutcome::kReplayed);
+    EXPECT_EQ(again->call.call_id, later.call_id);
+    EXPECT_EQ(count("calls"), 2);
+}
+
+TEST_P(CallStore, ExpiredKeyWithADifferentRequestPlacesANewCall) {
+    Call first = newCall(1);
+    first.idempotency_key = "key-1";
+    first.request_hash = "body-a";
+    create(first);
+    Call later = newCall(1, kStart + 48 * kHour);
+    later.idempotency_key = "key-1";
+    later.request_hash = "body-b";
+    create(later);
+    EXPECT_EQ(count("calls"), 2);
+}
+
+TEST_P(CallStore, ConcurrentCreatesWithOneKeyCreateExactlyOneCall) {
+    constexpr int kThreads = 8;
+    std::latch start(kThreads);
+    std::vector<Result<CreateResult>> results(kThreads, StorageErrc::kQueryFailed);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            Call call = newCall(1);
+            call.idempotency_key = "racy-key";
+            call.request_hash = "same-body";
+            start.arrive_and_wait();
+            results[static_cast<std::size_t>(i)] = tryCreate(call);
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    int created = 0, replayed = 0;
+    std::set<std::string> call_ids;
+    for (const auto& result : results) {
+        ASSERT_TRUE(result) << result.error().message();
+        created += result->outcome == CreateOutcome::kCreated;
+        replayed += result->outcome == CreateOutcome::kReplayed;
+        call_ids.insert(result->call.call_id);
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(replayed, kThreads - 1);
+    EXPECT_EQ(call_ids.size(), 1u);  // everyone was answered with the one call
+    EXPECT_EQ(count("calls"), 1);
+    EXPECT_EQ(count("call_events"), 1);
+}
+
+TEST_P(CallStore, ConcurrentCreatesWithOneKeyAndDifferentBodiesCreateOneCall) {
+    constexpr int kThreads = 8;
+    std::latch start(kThreads);
+    std::atomic<int> created{0}, conflicts{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            Call call = newCall(1);
+            call.idempotency_key = "racy-key";
+            call.request_hash = "body-" + std::to_string(i);
+            start.arrive_and_wait();
+            auto result = tryCreate(call);
+            if (!result) {
+                ++other;
+            } else if (result->outcome == CreateOutcome::kCreated) {
+                ++created;
+            } else if (result->outcome == CreateOutcome::kKeyConflict) {
+                ++conflicts;
+            } else {
+                ++other;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(conflicts, kThreads - 1);
+    EXPECT_EQ(other, 0);
+    EXPECT_EQ(count("calls"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+
+class CallList : public CallStore {
+protected:
+    // Every page of `filter`, following `next` until it is unset.
+    std::vector<Call> allPages(CallFilter filter, int* pages = nullptr) {
+        std::vector<Call> out;
+        filter.after.reset();
+        for (int page = 1; page <= 1000; ++page) {
+            auto result = calls().list(filter);
+            EXPECT_TRUE(result) << result.error().message();
+            if (!result) break;
+            EXPECT_LE(result->items.size(), static_cast<std::size_t>(filter.limit));
+            out.insert(out.end(), result->items.begin(), result->items.end());
+            if (pages) *pages = page;
+            if (!result->next) break;
+            EXPECT_EQ(result->items.size(), static_cast<std::size_t>(filter.limit));
+            EXPECT_EQ(result->next->call_id, result->items.back().call_id);
+            EXPECT_EQ(result->next->created_at, result->items.back().created_at);
+            filter.after = result->next;
+        }
+        return out;
+    }
+
+    static std::vector<std::string> ids(const std::vector<Call>& calls) {
+        std::vector<std::string> out;
+        for (const auto& c : calls) out.push_back(c.call_id);
+        return out;
+    }
+
+    // Newest first, ties broken by call_id, also descending.
+    static std::vector<std::string> expectedOrder(std::vector<Call> calls) {
+        std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
+            return a.created_at != b.created_at ? a.created_at > b.created_at
+                                                : a.call_id > b.call_id;
+        });
+        return ids(calls);
+    }
+
+    // Many rows at once, in one transaction (the list tests need volume, not create()).
+    void insertMany(const std::vector<Call>& rows) {
+        auto conn = sql().pool().acquire();
+        ASSERT_TRUE(conn);
+        auto inserted = inTransaction(**conn, [&](SqlConnection& c) -> Result<void> {
+            for (const Call& call : rows) {
+                auto r = c.query(
+                    "INSERT INTO calls (call_id, user_id, phone_number, status, context,"
+                    " extension, priority, timeout_ms, created_at, updated_at)"
+                    " VALUES ($1, $2, $3, $4, 'ctx', 's', 1, 30000, $5, $5)",
+                    {call.call_id, call.user_id, call.phone_number, toString(call.status),
+                     call.created_at});
+                if (!r) return r.error();
+            }
+            return {};
+        });
+        ASSERT_TRUE(inserted) << inserted.error().message();
+    }
+};
+
+TEST_P(CallList, ListIsNewestFirst) {
+    std::vector<Call> made;
+    for (int i = 0; i < 5; ++i) {
+        made.push_back(newCall(1, kStart + i * 1000));
+        create(made.back());
+    }
+    auto page = calls().list({});
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_EQ(ids(page->items), expectedOrder(made));
+    EXPECT_FALSE(page->next);
+    expectSameCall(page->items.front(), made.back());
+}
+
+TEST_P(CallList, PagesAcrossTiesNeverSkipOrRepeatARow) {
+    // 40 calls over 6 distinct microseconds: pages of 3 keep ending inside a tie.
+    std::vector<Call> made;
+    for (int i = 0; i < 40; ++i) made.push_back(newCall(1 + i % 2, kStart + (i % 6)));
+    insertMany(made);
+
+    int pages = 0;
+    auto listed = allPages({.limit = 3}, &pages);
+    EXPECT_EQ(ids(listed), expectedOrder(made));
+    EXPECT_EQ(pages, 14);
+
+    // The same with a filter narrowing the rows under the cursor.
+    std::vector<Call> user_2;
+    std::copy_if(made.begin(), made.end(), std::back_inserter(user_2),
+                 [](const Call& c) { return c.user_id == 2; });
+    EXPECT_EQ(ids(allPages({.user_id = 2, .limit = 4})), expectedOrder(user_2));
+}
+
+TEST_P(CallList, ExactlyFullLastPageHasNoNext) {
+    std::vector<Call> made;
+    for (int i = 0; i < 4; ++i) made.push_back(newCall(1, kStart + i));
+    insertMany(made);
+    auto first = calls().list({.limit = 2});
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(first->next);
+    auto second = calls().list({.limit = 2, .after = first->next});
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->items.size(), 2u);
+    EXPECT_FALSE(second->next);
+}
+
+TEST_P(CallList, LimitIsClampedBetweenOneAndFiveHundred) {
+    std::vector<Call> made;
+    for (int i = 0; i < 501; ++i) made.push_back(newCall(1, kStart + i));
+    insertMany(made);
+    for (int limit : {0, -5}) {
+        auto page = calls().list({.limit = limit});
+        ASSERT_TRUE(page) << page.error().message();
+        EXPECT_EQ(page->items.size(), 1u) << limit;
+        EXPECT_TRUE(page->next);
+    }
+    auto big = calls().list({.limit = 10'000});
+    ASSERT_TRUE(big) << big.error().message();
+    EXPECT_EQ(big->items.size(), 500u);
+    EXPECT_TRUE(big->next);
+    auto rest = calls().list({.limit = 10'000, .after = big->next});
+    ASSERT_TRUE(rest);
+    EXPECT_EQ(rest->items.size(), 1u);
+    EXPECT_FALSE(rest->next);
+}
+
+TEST_P(CallList, FiltersByUser) {
+    Call a = newCall(1), b = newCall(2), c = newCall(1, kStart + 1);
+    insertMany({a, b, c});
+    EXPECT_EQ(ids(allPages({.user_id = 1})), (std::vector<std::string>{c.call_id, a.call_id}));
+    EXPECT_EQ(ids(allPages({.user_id = 2})), (std::vector<std::string>{b.call_id}));
+    EXPECT_TRUE(allPages({.user_id = 3}).empty());
+    EXPECT_EQ(allPages({}).size(), 3u);
+}
+
+TEST_P(CallList, FiltersByAnyOfSeveralStatuses) {
+    std::vector<Call> made;
+    for (CallStatus status : {CallStatus::kPending, CallStatus::kRinging, CallStatus::kCompleted,
+                              CallStatus::kNoAnswer, CallStatus::kCompleted}) {
+        made.push_back(newCall(1, kStart + static_cast<UnixMicros>(made.size())));
+        made.back().status = status;
+    }
+    insertMany(made);
+    EXPECT_EQ(ids(allPages({.statuses = {CallStatus::kCompleted}})),
+              (std::vector<std::string>{made[4].call_id, made[2].call_id}));
+    EXPECT_EQ(ids(allPages({.statuses = {CallStatus::kPending, CallStatus::kNoAnswer}})),
+              (std::vector<std::string>{made[3].call_id, made[0].call_id}));
+    EXPECT_TRUE(allPages({.statuses = {CallStatus::kBusy}}).empty());
+}
+
+TEST_P(CallList, FiltersByExactPhoneNumber) {
+    Call a = newCall(1), b = newCall(1, kStart + 1), c = newCall(1, kStart + 2);
+    a.phone_number = "+15551230001";
+    b.phone_number = "+155512300011";
+    c.phone_number = "+15551230001";
+    insertMany({a, b, c});
+    EXPECT_EQ(ids(allPages({.phone_number = "+15551230001"})),
+              (std::vector<std::string>{c.call_id, a.call_id}));
+    EXPECT_TRUE(allPages({.phone_number = "+1555123000"}).empty());
+}
+
+TEST_P(CallList, CreatedAfterIsInclusiveAndCreatedBeforeExclusive) {
+    std::vector<Call> made;
+    for (int i = 0; i < 5; ++i) made.push_back(newCall(1, kStart + i * 10));
+    insertMany(made);
+    // [kStart + 10, kStart + 30): the calls at +10 and +20.
+    auto listed =
+        allPages({.created_after = kStart + 10, .created_before = kStart + 30, .limit = 1});
+    EXPECT_EQ(ids(listed), (std::vector<std::string>{made[2].call_id, made[1].call_id}));
+}
+
+TEST_P(CallList, FiltersCombine) {
+    std::vector<Call> made;
+    for (int i = 0; i < 12; ++i) {
+        made.push_back(newCall(1 + i % 2, kStart + i / 3));
+        made.back().status = i % 3 == 0 ? CallStatus::kFailed : CallStatus::kCompleted;
+    }
+    insertMany(made);
+    std::vector<Call> expected;
+    std::copy_if(made.begin(), made.end(), std::back_inserter(expected), [](const Call& c) {
+        return c.user_id == 1 && c.status == CallStatus::kCompleted && c.created_at >= kStart + 1;
+    });
+    auto listed = allPages({.user_id = 1,
+                            .statuses = {CallStatus::kCompleted},
+                            .phone_number = "+15551230001",
+                            .created_after = kStart + 1,
+                            .created_before = kStart + 100,
+                            .limit = 2});
+    EXPECT_EQ(ids(listed), expectedOrder(expected));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying transitions (group commit)
+
+TEST_P(CallStore, ApplyWritesABatchOf500UpdatesWithTwoEventsEachInOneGo) {
+    constexpr int kCalls = 500;
+    std::vector<Call> made;
+    for (int i = 0; i < kCalls; ++i) {
+        made.push_back(newCall(1, kStart + i));
+        create(made.back());
+    }
+    std::vector<CallUpdate> batch;
+    for (Call& call : made) {
+        CallUpdate dialing = advance(call, CallStatus::kDialing, kStart + kHour, "originate ok");
+        CallUpdate ringing = advance(call, CallStatus::kRinging, kStart + kHour + 5, "ringing");
+        batch.push_back({call, {dialing.events[0], ringing.events[0]}});
+    }
+    std::int64_t before = calls().lastEventId().value();
+    auto ids = apply(batch);
+    ASSERT_EQ(ids.size(), 2u * kCalls);
+    EXPECT_GT(ids.front(), before);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end(), std::less_equal<>()) &&
+                std::adjacent_find(ids.begin(), ids.end()) == ids.end())
+        << "event_ids must strictly increase in batch order";
+
+    for (std::size_t i = 0; i < made.size(); ++i) {
+        expectSameCall(stored(made[i].call_id), made[i]);
+        auto events = calls().events(made[i].call_id).value();
+        ASSERT_EQ(events.size(), 3u);
+        expectSameEvent(events[1], batch[i].events[0]);
+        expectSameEvent(events[2], batch[i].events[1]);
+        EXPECT_EQ(events[1].event_id, ids[2 * i]);
+        EXPECT_EQ(events[2].event_id, ids[2 * i + 1]);
+    }
+}
+
+TEST_P(CallStore, ApplyStoresEveryMutableColumn) {
+    Call call = newCall(1);
+    create(call);
+    std::vector<CallUpdate> batch{advance(call, CallStatus::kDialing, kStart + 10),
+                                  advance(call, CallStatus::kAnswered, kStart + 2'000'010)};
+    CallUpdate end = advance(call, CallStatus::kFailed, kStart + 9'000'010, "lost");
+    call.failure_reason = "PBX lost the channel";
+    call.hangup_cause = 38;
+    call.hangup_cause_txt = "Network out of order";
+    call.attempt_number = 2;
+    call.channel = "PJSIP/trunk-00000042";
+    end.call = call;
+    batch.push_back(end);
+    apply(batch);
+    Call read = stored(call.call_id);
+    expectSameCall(read, call);
+    EXPECT_EQ(read.duration, 7);
+    EXPECT_EQ(read.version, 4);
+}
+
+TEST_P(CallStore, ACallTwiceInOneBatchEndsInItsLastState) {
+    Call call = newCall(1);
+    create(call);
+    CallUpdate dialing = advance(call, CallStatus::kDialing, kStart + 1);
+    CallUpdate ringing = advance(call, CallStatus::kRinging, kStart + 2);
+    CallUpdate answered = advance(call, CallStatus::kAnswered, kStart + 3);
+    Call other = newCall(1);
+    create(other);
+    CallUpdate busy = advance(other, CallStatus::kBusy, kStart + 4);
+    auto ids = apply({dialing, busy, ringing, answered});
+    ASSERT_EQ(ids.size(), 4u);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    expectSameCall(stored(call.call_id), call);
+    expectSameCall(stored(other.call_id), other);
+    auto events = calls().events(call.call_id).value();
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[1].event_id, ids[0]);
+    EXPECT_EQ(events[2].event_id, ids[2]);
+    EXPECT_EQ(events[3].event_id, ids[3]);
+    EXPECT_EQ(events[3].status, CallStatus::kAnswered);
+    EXPECT_EQ(events[3].previous_status, CallStatus::kRinging);
+}
+
+TEST_P(CallStore, ApplyOfAnUnknownCallCommitsNothingOfTheBatch) {
+    Call known = newCall(1);
+    create(known);
+    Call before = known;
+    Call unknown = newCall(1);
+    auto result = calls().apply({advance(known, CallStatus::kDialing, kStart + 1),
+                                 advance(unknown, CallStatus::kDialing, kStart + 1)});
+    ASSERT_FALSE(result);
+    expectSameCall(stored(known.call_id), before);
+    EXPECT_EQ(count("call_events"), 1);
+}
+
+TEST_P(CallStore, EmptyBatchIsANoOp) {
+    auto ids = calls().apply({});
+    ASSERT_TRUE(ids) << ids.error().message();
+    EXPECT_TRUE(ids->empty());
+}
+
+TEST_P(CallStore, EventIdsIncreaseAcrossBatchesAndCalls) {
+    std::vector<std::int64_t> seen;
+    std::vector<Call> made;
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 3; ++i) {
+            made.push_back(newCall(1));
+            seen.push_back(create(made.back()).first_event_id);
+        }
+        std::vector<CallUpdate> batch;
+        for (Call& call : made) {
+            if (!isTerminal(call.status)) {
+                CallStatus to = call.status == CallStatus::kPending   ? CallStatus::kDialing
+                                : call.status == CallStatus::kDialing ? CallStatus::kRinging
+                                                                      : CallStatus::kNoAnswer;
+                batch.push_back(advance(call, to, kStart + round));
+            }
+        }
+        auto ids = apply(batch);
+        seen.insert(seen.end(), ids.begin(), ids.end());
+    }
+    ASSERT_EQ(seen.size(), 9u + 3 + 6 + 9);
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        EXPECT_LT(seen[i - 1], seen[i]) << "at " << i;
+    }
+    EXPECT_EQ(calls().lastEventId().value(), seen.back());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event log
+
+TEST_P(CallStore, EmptyLogHasLastEventIdZero) {
+    EXPECT_EQ(calls().lastEventId().value(), 0);
+    auto events = calls().eventsAfter(0, 100);
+    ASSERT_TRUE(events) << events.error().message();
+    EXPECT_TRUE(events->empty());
+}
+
+TEST_P(CallStore, EventsAfterResumesWhereTheReaderStopped) {
+    std::vector<Call> made;
+    std::vector<CallUpdate> batch;
+    for (int i = 0; i < 10; ++i) {
+        made.push_back(newCall(1, kStart + i));
+        create(made.back());
+        batch.push_back(advance(made.back(), CallStatus::kDialing, kStart + 100 + i));
+    }
+    apply(batch);
+    auto all = calls().eventsAfter(0, 1000).value();
+    ASSERT_EQ(all.size(), 20u);
+
+    // A reader that stops every 3 events and resumes from the last id it saw.
+    std::vector<CallEvent> resumed;
+    std::int64_t cursor = 0;
+    for (;;) {
+        auto page = calls().eventsAfter(cursor, 3);
+        ASSERT_TRUE(page) << page.error().message();
+        if (page->empty()) break;
+        EXPECT_LE(page->size(), 3u);
+        resumed.insert(resumed.end(), page->begin(), page->end());
+        cursor = page->back().event_id;
+    }
+    ASSERT_EQ(resumed.size(), all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(resumed[i].event_id, all[i].event_id);
+        expectSameEvent(resumed[i], all[i]);
+        if (i > 0) {
+            EXPECT_LT(all[i - 1].event_id, all[i].event_id);
+        }
+    }
+    EXPECT_EQ(cursor, calls().lastEventId().value());
+    EXPECT_TRUE(calls().eventsAfter(cursor, 3).value().empty());
+    EXPECT_TRUE(calls().eventsAfter(0, 0).value().empty());
+}
+
+TEST_P(CallStore, AReaderTailingTheLogWhileCallsAreCreatedMissesNothing) {
+    // Writers commit in an order unrelated to the ids they drew; a reader that resumes from the
+    // last id it saw must still see every event exactly once.
+    constexpr int kWriters = 4;
+    constexpr int kCallsEach = 60;
+    std::atomic<int> writing{kWriters};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < kCallsEach; ++i) {
+                Call call = newCall(1 + w, kStart + i);
+                if (!tryCreate(call)) ADD_FAILURE() << "create failed";
+                Call moving = call;
+                if (!calls().apply({advance(moving, CallStatus::kDialing, kStart + i + 1)})) {
+                    ADD_FAILURE() << "apply failed";
+                }
+            }
+            --writing;
+        });
+    }
+    std::vector<std::int64_t> tailed;
+    std::int64_t cursor = 0;
+    for (bool last_round = false;;) {
+        bool done = writing.load() == 0;
+        auto page = calls().eventsAfter(cursor, 50);
+        ASSERT_TRUE(page) << page.error().message();
+        for (const auto& e : *page) tailed.push_back(e.event_id);
+        if (!page->empty()) cursor = page->back().event_id;
+        if (page->empty() && last_round) break;
+        last_round = done;
+    }
+    for (auto& t : writers) t.join();
+
+    std::vector<std::int64_t> stored_ids;
+    for (const auto& e : calls().eventsAfter(0, 100'000).value()) stored_ids.push_back(e.event_id);
+    EXPECT_EQ(stored_ids.size(), 2u * kWriters * kCallsEach);
+    EXPECT_EQ(tailed, stored_ids);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery and retention
+
+TEST_P(CallStore, NonTerminalListsActiveCallsOldestFirst) {
+    std::vector<Call> made;
+    for (int i = 0; i < 6; ++i) {
+        made.push_back(newCall(1, kStart + 100 - i));  // created newest first
+        create(made.back());
+    }
+    apply({advance(made[0], CallStatus::kDialing, kStart + 200),
+           advance(made[1], CallStatus::kBusy, kStart + 200),
+           advance(made[2], CallStatus::kAnswered, kStart + 200),
+           advance(made[3], CallStatus::kCanceled, kStart + 200)});
+    auto active = calls().nonTerminal();
+    ASSERT_TRUE(active) << active.error().message();
+    std::vector<std::string> ids;
+    for (const auto& c : *active) ids.push_back(c.call_id);
+    EXPECT_EQ(ids, (std::vector<std::string>{made[5].call_id, made[4].call_id, made[2].call_id,
+                                             made[0].call_id}));
+    expectSameCall(active->back(), made[0]);
+}
+
+TEST_P(CallStore, PurgeDeletesTerminalCallsEndedBeforeTheCutoffWithTheirEventsAndKeys) {
+    Call old_done = newCall(1), old_active = newCall(1), recent_done = newCall(1);
+    old_done.idempotency_key = "old-key";
+    for (Call* c : {&old_done, &old_active, &recent_done}) create(*c);
+    apply({advance(old_done, CallStatus::kCompleted, kStart + 10),
+           advance(old_active, CallStatus::kAnswered, kStart + 10),
+           advance(recent_done, CallStatus::kFailed, kStart + 5 * kHour)});
+
+    auto removed = calls().purgeEndedBefore(kStart + kHour);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(*removed, 1);
+    EXPECT_FALSE(calls().get(old_done.call_id).value());
+    EXPECT_TRUE(calls().events(old_done.call_id).value().empty());
+    EXPECT_TRUE(calls().get(old_active.call_id).value());
+    EXPECT_TRUE(calls().get(recent_done.call_id).value());
+    EXPECT_EQ(count("call_events"), 4);
+    EXPECT_EQ(count("idempotency_keys"), 0);
+
+    // The purged call's key no longer answers, even within its 24 h.
+    Call reuse = newCall(1, kStart + 2 * kHour);
+    reuse.idempotency_key = "old-key";
+    reuse.request_hash = old_done.request_hash;
+    create(reuse);
+    EXPECT_EQ(calls().purgeEndedBefore(kStart + kHour).value(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throughput (printed, not asserted: the machine is shared)
+
+TEST_P(CallStore, ApplyThroughputIsReported) {
+    constexpr int kBatches = 20;
+    constexpr int kBatchSize = 500;
+    std::vector<Call> made;
+    for (int i = 0; i < kBatchSize; ++i) made.push_back(newCall(1, kStart + i));
+    {
+        std::vector<CallUpdate> seed;
+        auto conn = sql().pool().acquire();
+        ASSERT_TRUE(conn);
+        auto inserted = inTransaction(**conn, [&](SqlConnection& c) -> Result<void> {
+            for (const Call& call : made) {
+                auto r = c.query(
+                    "INSERT INTO calls (call_id, user_id, phone_number, status, context,"
+                    " extension, priority, timeout_ms, created_at, updated_at)"
+                    " VALUES ($1, 1, '+15551230001', 'pending', 'ctx', 's', 1, 30000, $2, $2)",
+                    {call.call_id, call.created_at});
+                if (!r) return r.error();
+            }
+            return {};
+        });
+        ASSERT_TRUE(inserted);
+    }
+    // Every batch: each call's full new state and two events (1 500 rows).
+    std::vector<std::vector<CallUpdate>> batches;
+    for (int b = 0; b < kBatches; ++b) {
+        std::vector<CallUpdate> batch;
+        for (Call& call : made) {
+            CallUpdate u1 = advance(call, CallStatus::kDialing, kStart + b);
+            CallUpdate u2 = advance(call, CallStatus::kRinging, kStart + b);
+            call.status = CallStatus::kPending;  // keep the engine's rules out of a benchmark
+            batch.push_back({call, {u1.events[0], u2.events[0]}});
+        }
+        batches.push_back(std::move(batch));
+    }
+    auto started = std::chrono::steady_clock::now();
+    for (const auto& batch : batches) ASSERT_TRUE(calls().apply(batch));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double rows = static_cast<double>(kBatches) * kBatchSize * 3;
+    std::printf(
+        "[ perf     ] apply on %s: %d batches of %d updates + %d events, %.0f rows/s"
+        " (%.1f ms per batch)\n",
+        backendName({GetParam(), 0}).c_str(), kBatches, kBatchSize, 2 * kBatchSize, rows / seconds,
+        seconds * 1000 / kBatches);
+    EXPECT_EQ(count("call_events"), 2 * kBatches * kBatchSize);
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, CallStore, CCAPI_BACKENDS, backendName);
+INSTANTIATE_TEST_SUITE_P(Store, CallList, CCAPI_BACKENDS, backendName);
 
 }  // namespace
 }  // namespace ccapi::storage::testing
