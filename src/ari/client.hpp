@@ -6,11 +6,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ari/events.hpp"
 #include "core/async.hpp"
+#include "core/time.hpp"
 
 namespace ccapi::ari {
 
@@ -28,12 +31,18 @@ struct AriOptions {
     bool breaker_enabled = true;
     int breaker_threshold = 5;                  // consecutive failures that open it
     std::chrono::seconds breaker_open_for{60};  // then one trial request (half-open)
+    // Idle keep-alive connections older than this are closed instead of reused: Asterisk closes
+    // them after 15 s, and a request racing that close would have to be retried (or, for an
+    // originate that may have been sent, could not be).
+    std::chrono::milliseconds keepalive_idle{10000};
+    // Extra PEM CA bundle to trust besides the system CAs (https/wss only; a private PBX CA).
+    std::string tls_ca_file;
 };
 
 struct OriginateRequest {
-    std::string endpoint;   // ARI_ENDPOINT_TEMPLATE filled in
-    std::string channel_id; // = call_id
-    std::string caller_id;  // may be empty
+    std::string endpoint;    // ARI_ENDPOINT_TEMPLATE filled in
+    std::string channel_id;  // = call_id
+    std::string caller_id;   // may be empty
     int timeout_s = 30;
     std::map<std::string, std::string> variables;
 };
@@ -67,7 +76,7 @@ std::string_view toString(BreakerState state);
 class EventListener {
 public:
     virtual ~EventListener() = default;
-    virtual void onConnected() = 0;                          // the app is registered: reconcile
+    virtual void onConnected() = 0;                           // the app is registered: reconcile
     virtual void onDisconnected(const std::string& why) = 0;  // calls wait as pending meanwhile
     virtual void onEvent(const ChannelEvent& event) = 0;
 };
@@ -98,7 +107,13 @@ public:
     virtual std::string lastError() const = 0;  // e.g. "ApplicationReplaced", "connect: refused"
 };
 
-// The real client over HTTP/WebSocket (TLS when the URL says https).
+// The real client over HTTP/WebSocket (TLS when the URL says https). Throws
+// std::invalid_argument at start-up when `options.http_url` is not an http(s) URL or the TLS
+// CA file cannot be loaded.
 std::unique_ptr<AriClient> makeAriClient(asio::any_io_executor executor, AriOptions options);
+// Same, with the clock the circuit breaker reads (tests move it by hand). `clock` must outlive
+// the client.
+std::unique_ptr<AriClient> makeAriClient(asio::any_io_executor executor, AriOptions options,
+                                         const Clock& clock);
 
 }  // namespace ccapi::ari
