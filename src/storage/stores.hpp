@@ -12,8 +12,8 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
-#include "storage/errors.hpp"
 #include "storage/call_models.hpp"
+#include "storage/errors.hpp"
 #include "storage/models.hpp"
 
 namespace ccapi::storage {
@@ -59,22 +59,31 @@ public:
     // Inserts `call` (status pending, version 1) and `first` (seq 1) in one transaction. With
     // call.idempotency_key set, an existing (user_id, key) younger than 24 h is a kReplayed (same
     // request_hash) or kKeyConflict (different); an older one is released and a new call made.
+    // "Younger" is measured from call.created_at: live while key time >= created_at - 24 h. A
+    // released key now names the new call; the old call keeps its idempotency_key field as a
+    // record. Of concurrent creates with one key exactly one is kCreated. kConflict when the
+    // call_id exists.
     virtual Result<CreateResult> create(const Call& call, const CallEvent& first) = 0;
     virtual Result<std::optional<Call>> get(std::string_view call_id) = 0;
     virtual Result<CallPage> list(const CallFilter& filter) = 0;
     // The call's events, oldest first.
     virtual Result<std::vector<CallEvent>> events(std::string_view call_id) = 0;
     // Writes every update (row state + appended events) in ONE transaction and returns the
-    // event_ids assigned, in the order the events appear in the batch.
+    // event_ids assigned, in the order the events appear in the batch (they increase in that
+    // order). A call may appear several times; its last update is its final state. An update of
+    // a call that is not stored fails the whole batch (kQueryFailed) and writes nothing.
     virtual Result<std::vector<std::int64_t>> apply(const std::vector<CallUpdate>& batch) = 0;
     // Every call not in a terminal status, oldest first (engine recovery at start-up).
     virtual Result<std::vector<Call>> nonTerminal() = 0;
-    // Deletes terminal calls that ended before `cutoff` (with their events); rows removed.
+    // Deletes terminal calls that ended before `cutoff` (with their events and idempotency
+    // keys); calls removed.
     virtual Result<std::int64_t> purgeEndedBefore(UnixMicros cutoff) = 0;
     // Events with event_id > after_event_id, oldest first, at most `limit` (stream resume).
+    // Gap-free: an event committed later never has an id below one already returned, so
+    // resuming from the last id seen misses nothing.
     virtual Result<std::vector<CallEvent>> eventsAfter(std::int64_t after_event_id,
                                                        std::size_t limit) = 0;
-    // The highest event_id stored (0 when none).
+    // The highest event_id stored (0 when none); as safe to resume from as eventsAfter's ids.
     virtual Result<std::int64_t> lastEventId() = 0;
 };
 

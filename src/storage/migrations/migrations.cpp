@@ -33,11 +33,12 @@ namespace {
 //  - call_events.call_id has no foreign key: the RI check is a lookup plus a row lock per event.
 //    The store only appends events in the transaction that inserted or updated (and so locked)
 //    their call, and the purge deletes a call's events with it.
-//  - On PostgreSQL no index covers a column a transition changes (status, ended_at, …) and calls
-//    keeps 20 % of each page free, so an update is HOT: no new entry in any of the indexes.
-//    nonTerminal() (start-up) then reads the table, and the purge finds old rows through
-//    created_at (a call ends after it was created). SQLite, which only touches the indexes whose
-//    columns changed, keeps its small index of active calls.
+//  - No index covers a column that changes while a call is in progress (status, channel, …),
+//    and on PostgreSQL calls keeps 20 % of each page free, so those updates are HOT there: no
+//    new entry in any index. Only the final transition, which sets ended_at, leaves
+//    calls_open_idx (the calls nonTerminal() recovers: ended_at is set exactly when a call
+//    reaches a terminal status). The purge finds old rows through created_at (a call ends after
+//    it was created).
 
 constexpr std::string_view kSqliteV1 = R"sql(
 CREATE TABLE users (
@@ -109,8 +110,7 @@ CREATE TABLE calls (
 );
 CREATE INDEX calls_user_created_idx ON calls (user_id, created_at DESC, call_id DESC);
 CREATE INDEX calls_created_idx ON calls (created_at DESC, call_id DESC);
-CREATE INDEX calls_active_idx ON calls (status, created_at)
-    WHERE status IN ('pending', 'dialing', 'ringing', 'answered');
+CREATE INDEX calls_open_idx ON calls (created_at, call_id) WHERE ended_at IS NULL;
 
 CREATE TABLE call_events (
     event_id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -204,6 +204,7 @@ CREATE TABLE calls (
 ) WITH (fillfactor = 80);
 CREATE INDEX calls_user_created_idx ON calls (user_id, created_at DESC, call_id DESC);
 CREATE INDEX calls_created_idx ON calls (created_at DESC, call_id DESC);
+CREATE INDEX calls_open_idx ON calls (created_at, call_id) WHERE ended_at IS NULL;
 
 CREATE TABLE call_events (
     event_id        BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
