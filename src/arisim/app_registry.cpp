@@ -45,7 +45,7 @@ const AppRegistry::App* AppRegistry::find(std::string_view name) const {
 SocketId AppRegistry::attach(std::string_view name, SocketId socket, bool subscribe_all) {
     App* app = findMutable(name);
     if (!app) {
-        apps_.push_back(App{std::string(name), {}, subscribe_all, socket});
+        apps_.push_back(App{std::string(name), {}, {}, subscribe_all, socket});
         return 0;
     }
     SocketId previous = app->socket;
@@ -86,26 +86,25 @@ SocketId AppRegistry::socketOf(std::string_view name) const {
 void AppRegistry::subscribe(std::string_view name, std::string_view channel_id) {
     App* app = findMutable(name);
     if (!app) return;
-    if (std::find(app->channel_ids.begin(), app->channel_ids.end(), channel_id) ==
-        app->channel_ids.end()) {
-        app->channel_ids.emplace_back(channel_id);
-    }
+    if (app->channel_set.emplace(channel_id).second) app->channel_ids.emplace_back(channel_id);
 }
 
 void AppRegistry::unsubscribeChannel(std::string_view channel_id) {
+    bool removed = false;
     for (auto& app : apps_) {
-        std::erase(app.channel_ids, channel_id);
+        if (app.channel_set.erase(std::string(channel_id)) > 0) {
+            std::erase(app.channel_ids, channel_id);
+            removed = true;
+        }
     }
-    prune();
+    if (removed) prune();
 }
 
 std::vector<const AppRegistry::App*> AppRegistry::subscribersOf(std::string_view channel_id) const {
     std::vector<const App*> out;
+    std::string key(channel_id);
     for (const auto& app : apps_) {
-        if (std::find(app.channel_ids.begin(), app.channel_ids.end(), channel_id) !=
-            app.channel_ids.end()) {
-            out.push_back(&app);
-        }
+        if (app.channel_set.count(key) > 0) out.push_back(&app);
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace ccapi::arisim {
@@ -21,7 +22,8 @@ class AppRegistry {
 public:
     struct App {
         std::string name;
-        std::vector<std::string> channel_ids;
+        std::vector<std::string> channel_ids;  // subscription order, for GET /applications
+        std::unordered_set<std::string> channel_set;
         bool subscribe_all = false;
         SocketId socket = 0;
     };

@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: ccapi ari-sim [--port N] [--host ADDR] [--answer-after-ms N] [--hangup-after-ms N]\n"
-    "                     [--user NAME] [--password PASS] [--time-scale X] [--session-limit N]\n";
+    "                     [--user NAME] [--password PASS] [--time-scale X] [--session-limit N]\n"
+    "                     [--ws-write-timeout-ms N]\n";
 
 template <class T>
 std::optional<T> parseNumber(std::string_view text) {
@@ -67,6 +68,10 @@ int runCli(int argc, char** argv) {
             if (ok)
                 (flag == "--answer-after-ms" ? options.answer_after : options.hangup_after) =
                     Millis(*ms);
+        } else if (flag == "--ws-write-timeout-ms") {
+            auto ms = parseNumber<long>(value);
+            ok = ms.has_value() && *ms > 0;
+            if (ok) options.ws_write_timeout = Millis(*ms);
         } else if (flag == "--user") {
             options.username = value;
         } else if (flag == "--password") {

@@ -242,6 +242,11 @@ HttpResponse AriRoutes::handle(const HttpRequest& request) {
                 auto value = pbx_.variable(id, request.paramOr("variable"));
                 return value ? ok(json::object{{"value", *value}}) : errorResponse(value.error());
             }
+            if (m == V::post) {
+                auto ec =
+                    pbx_.setVariable(id, request.paramOr("variable"), request.paramOr("value"));
+                return ec ? errorResponse(ec) : noContent();
+            }
             if (m == V::options) return options("OPTIONS,GET,POST");
             return methodNotAllowed("OPTIONS,GET,POST");
         }

@@ -33,8 +33,12 @@ struct SimulatorOptions {
 
     std::size_t session_limit = 100;  // http.conf sessionlimit: extra connections are dropped
     Millis http_idle_timeout{15000};  // idle keep-alive connections are closed after this
-    Millis ws_write_timeout{100};     // ari.conf websocket_write_timeout: slow consumer
-    bool control_endpoints = true;    // serve /_sim/... fault-injection endpoints
+    // Slow consumer: an event socket whose kernel send buffer stays full this long is closed
+    // without a close frame (ari.conf websocket_write_timeout, 100 ms on Asterisk). The default
+    // is larger because the simulator emits bursts faster than Asterisk paces them; set 100 ms
+    // to reproduce Asterisk exactly.
+    Millis ws_write_timeout{500};
+    bool control_endpoints = true;  // serve /_sim/... fault-injection endpoints
 };
 
 }  // namespace ccapi::arisim

@@ -329,6 +329,22 @@ Result<std::string> Pbx::variable(std::string_view channel_id, std::string_view 
     return make_error_code(Errc::kVariableNotFound);
 }
 
+ErrorCode Pbx::setVariable(std::string_view channel_id, std::string_view name,
+                           std::string_view value) {
+    if (name.empty()) return make_error_code(Errc::kVariableRequired);
+    auto [call, half] = findChannel(channel_id);
+    if (!call) return make_error_code(Errc::kChannelNotFound);
+    if (half != Half::kOne || !call->in_stasis) return make_error_code(Errc::kNotInStasis);
+    if (name == "CALLERID(name)") {
+        call->one.caller.name = std::string(value);
+    } else if (name == "CALLERID(num)" || name == "CALLERID(number)") {
+        call->one.caller.number = std::string(value);
+    } else if (!isFunction(name)) {
+        call->one.setVariable(std::string(name), std::string(value));
+    }
+    return {};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Call flow
 
@@ -347,9 +363,13 @@ void Pbx::startCall(std::uint64_t key) {
     created_one.dialplan.app_data.clear();
     emitSubscribeAll(events::channelCreated(s, created_one));
     emitSubscribeAll(events::channelCreated(s, c.two));
-    emitSubscribeAll(events::dialplan(s, c.one));
+    Channel dialing = c.one;  // the caller id is set after AppDial2 starts, in two steps
+    dialing.caller = {};
+    dialing.connected = {};
+    emitSubscribeAll(events::dialplan(s, dialing));
     if (c.has_cid) {
-        emitSubscribeAll(events::callerId(s, c.one));
+        dialing.caller = c.one.caller;
+        emitSubscribeAll(events::callerId(s, dialing));
         emitSubscribeAll(events::connectedLine(s, c.one));
     }
 

@@ -72,6 +72,9 @@ public:
     boost::json::array list() const;
     Result<boost::json::object> get(std::string_view channel_id) const;
     Result<std::string> variable(std::string_view channel_id, std::string_view name) const;
+    // POST /channels/{id}/variable: only for a channel in Stasis, like Asterisk.
+    ErrorCode setVariable(std::string_view channel_id, std::string_view name,
+                          std::string_view value);
 
     // SIGTERM: every channel gets HangupRequest(4,soft) ... ChannelDestroyed(0), synchronously.
     void shutdown();

@@ -35,7 +35,7 @@ struct ServerOptions {
     std::string server_header = "Asterisk/22.11.0-rc1";
     std::size_t session_limit = 100;
     Millis idle_timeout{15000};
-    Millis ws_write_timeout{100};
+    Millis ws_write_timeout{500};
 };
 
 // Owned by the simulator; single-threaded. Connection coroutines keep the router alive (a

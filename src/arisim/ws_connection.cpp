@@ -1,6 +1,7 @@
 #include "arisim/ws_connection.hpp"
 
 #include <openssl/evp.h>
+#include <poll.h>
 
 #include <array>
 #include <boost/asio/read.hpp>
@@ -61,6 +62,30 @@ void WsConnection::enqueueFrame(std::uint8_t opcode, std::string_view payload) {
 }
 
 void WsConnection::wake() { signal_.cancel(); }
+
+bool WsConnection::kernelBufferHasRoom() {
+    pollfd descriptor{};
+    descriptor.fd = socket_.native_handle();
+    descriptor.events = POLLOUT;
+    return ::poll(&descriptor, 1, 0) == 1 && (descriptor.revents & POLLOUT) != 0;
+}
+
+void WsConnection::armWriteDeadline(std::uint64_t generation) {
+    std::weak_ptr<WsConnection> weak = weak_from_this();
+    deadline_.expires_after(write_timeout_);
+    deadline_.async_wait([weak, generation](boost::system::error_code e) {
+        if (e) return;
+        auto self = weak.lock();
+        if (!self || self->write_generation_ != generation) return;
+        // Like Asterisk's websocket_write_timeout: give up on a peer whose socket stayed full.
+        // A write that merely waits for this (busy) thread to resume is not the peer's fault.
+        if (self->kernelBufferHasRoom()) {
+            self->armWriteDeadline(generation);
+        } else {
+            self->abort();
+        }
+    });
+}
 
 void WsConnection::sendText(std::string text) {
     if (state_ != State::kOpen) return;
@@ -172,18 +197,16 @@ Task<void> WsConnection::writeLoop(std::shared_ptr<WsConnection> self) {
             co_await self->signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        std::string frame = std::move(self->queue_.front());
-        self->queue_.pop_front();
+        // Everything queued goes out in one gathered write.
+        std::vector<std::string> batch(std::make_move_iterator(self->queue_.begin()),
+                                       std::make_move_iterator(self->queue_.end()));
+        self->queue_.clear();
+        std::vector<asio::const_buffer> buffers;
+        buffers.reserve(batch.size());
+        for (const auto& frame : batch) buffers.emplace_back(asio::buffer(frame));
         std::uint64_t generation = ++self->write_generation_;
-        std::weak_ptr<WsConnection> weak = self;
-        self->deadline_.expires_after(self->write_timeout_);
-        self->deadline_.async_wait([weak, generation](boost::system::error_code e) {
-            if (e) return;
-            auto s = weak.lock();
-            // A write that the peer does not drain in time: Asterisk closes the socket.
-            if (s && s->write_generation_ == generation) s->abort();
-        });
-        co_await asio::async_write(self->socket_, asio::buffer(frame),
+        self->armWriteDeadline(generation);
+        co_await asio::async_write(self->socket_, buffers,
                                    asio::redirect_error(asio::use_awaitable, ec));
         ++self->write_generation_;
         self->deadline_.cancel();
@@ -191,7 +214,7 @@ Task<void> WsConnection::writeLoop(std::shared_ptr<WsConnection> self) {
             self->abort();
             break;
         }
-        ++self->frames_sent_;
+        self->frames_sent_ += batch.size();
     }
 }
 

@@ -45,6 +45,8 @@ private:
     static Task<void> writeLoop(std::shared_ptr<WsConnection> self);
     void enqueueFrame(std::uint8_t opcode, std::string_view payload);
     void wake();
+    void armWriteDeadline(std::uint64_t generation);
+    bool kernelBufferHasRoom();
 
     asio::ip::tcp::socket socket_;
     Millis write_timeout_;

@@ -122,9 +122,16 @@ WsClient::~WsClient() {
 }
 
 boost::system::error_code WsClient::connect(std::uint16_t port, std::string target,
-                                            std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout, int receive_buffer) {
     ws_.emplace(io_);
     boost::system::error_code ec;
+    if (receive_buffer > 0) {
+        auto& socket = beast::get_lowest_layer(*ws_).socket();
+        socket.open(tcp::v4(), ec);
+        if (ec) return ec;
+        socket.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer), ec);
+        if (ec) return ec;
+    }
     beast::get_lowest_layer(*ws_).socket().connect(
         tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), ec);
     if (ec) return ec;

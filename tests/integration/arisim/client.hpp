@@ -68,8 +68,10 @@ class WsClient {
 public:
     WsClient() = default;
     ~WsClient();
+    // `receive_buffer` > 0 shrinks SO_RCVBUF (a reader that falls behind fills up sooner).
     boost::system::error_code connect(std::uint16_t port, std::string target,
-                                      std::chrono::milliseconds timeout = 5s);
+                                      std::chrono::milliseconds timeout = 5s,
+                                      int receive_buffer = 0);
     // The next event, or nullopt on timeout or when the connection ended.
     std::optional<boost::json::object> next(std::chrono::milliseconds timeout = 5s);
     // The next event of `type` (skipping others), or nullopt.

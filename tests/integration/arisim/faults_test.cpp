@@ -159,6 +159,25 @@ TEST(Faults, RestartWithDowntimeRefusesConnectionsMeanwhile) {
     }));
 }
 
+TEST(Faults, ASlowConsumerIsDisconnectedWithoutACloseFrame) {
+    SimulatorOptions options;
+    options.ws_write_timeout = 100ms;  // Asterisk's websocket_write_timeout
+    RunningSimulator sim(options);
+    WsClient ws;
+    ASSERT_FALSE(ws.connect(sim.port(), kEvents, 5s, 4096));
+    ASSERT_TRUE(waitFor([&] { return sim->state().event_sockets == 1; }));
+    HttpConnection http(sim.port());
+    ASSERT_TRUE(http.connected());
+    // The client reads nothing while the calls (8 events each) pile up in the socket buffers.
+    for (int i = 0; i < 3000 && sim->state().event_sockets == 1; ++i) {
+        ASSERT_EQ(http.request(originate("Local/reject@sim", "slow" + std::to_string(i))).status,
+                  200);
+    }
+    EXPECT_TRUE(waitFor([&] { return sim->state().event_sockets == 0; }, 10s));
+    ASSERT_TRUE(ws.waitClosed(10s));
+    EXPECT_FALSE(isCloseFrame(ws.closeError())) << ws.closeError().message();
+}
+
 TEST(Faults, RefusedOriginatesAnswerWithTheGivenStatus) {
     RunningSimulator sim(fast());
     OriginateRefusal refusal;
