@@ -291,6 +291,13 @@ EventSocket::~EventSocket() = default;
 
 void EventSocket::start(EventListener& listener) {
     auto& loop = *loop_;
+    if (loop.abort_session) {
+        // A second start() replaces the running loop; its socket must not linger as a second
+        // registration of the app (Asterisk would send it ApplicationReplaced).
+        auto abort = std::move(loop.abort_session);
+        loop.abort_session = nullptr;
+        abort();
+    }
     loop.listener = &listener;
     loop.backoff.reset();
     auto generation = ++loop.generation;
