@@ -137,6 +137,39 @@ TEST(CallStateMachineForbidden, AnsweredCallNeverGoesBackToRinging) {
     }
 }
 
+TEST(CallStateMachineForbidden, AnsweredCallEndsOnlyCompletedOrFailed) {
+    // answered -> busy | no_answer | canceled are forbidden: no input may produce them.
+    const std::vector<std::pair<const char*, std::vector<Input>>> attempts{
+        {"Dial BUSY then cause 17", {dial("BUSY"), destroyed(17)}},
+        {"cause 19", {destroyed(19)}},
+        {"Dial NOANSWER", {dial("NOANSWER"), destroyed(0)}},
+        {"Dial CONGESTION", {dial("CONGESTION"), destroyed(0)}},
+        {"our hang-up", {HangupRequested{}, destroyed(16)}},
+        {"our timeout then the end", {StaleTimeout{}, destroyed(16)}},
+        {"reconciled gone", {Reconciled{false, ""}}},
+    };
+    for (const auto& [name, inputs] : attempts) {
+        CallRun run(callIn(CallStatus::kAnswered));
+        run.feedAll(inputs);
+        EXPECT_EQ(run.call().status, CallStatus::kCompleted) << name;
+        EXPECT_TRUE(run.allRejected().empty()) << name;
+        for (const auto& transition : run.allTransitions()) {
+            EXPECT_EQ(transition.from, CallStatus::kAnswered) << name;
+        }
+    }
+}
+
+TEST(CallStateMachineForbidden, NothingMovesACallBackToPendingOrDialing) {
+    for (CallStatus status : {CallStatus::kDialing, CallStatus::kRinging, CallStatus::kAnswered}) {
+        for (const Input& input : {Input{OriginateAccepted{}}, Input{Reconciled{true, "Down"}},
+                                   Input{stateChange("Down")}, Input{dial("")}}) {
+            const Decision decision = step(callIn(status), input, 50'000'000);
+            EXPECT_EQ(decision.next.call.status, status);
+            EXPECT_FALSE(decision.record_changed);
+        }
+    }
+}
+
 class TerminalStatus : public ::testing::TestWithParam<CallStatus> {};
 
 TEST_P(TerminalStatus, NeverChangesWhateverArrives) {
