@@ -47,9 +47,12 @@ std::optional<std::map<std::string, std::string, std::less<>>> parseForm(std::st
     if (body.empty()) return out;
     auto parsed = boost::urls::parse_query(body);
     if (!parsed) return std::nullopt;
+    boost::urls::encoding_opts plus_is_space;
+    plus_is_space.space_as_plus = true;
     for (auto param : *parsed) {
-        std::string key(param.key);
-        std::string value = param.has_value ? std::string(param.value) : "";
+        // The view is still percent-encoded: decode, with '+' as a space (HTML forms).
+        std::string key = param.key.decode(plus_is_space);
+        std::string value = param.has_value ? param.value.decode(plus_is_space) : "";
         if (!isValidUtf8(key) || !isValidUtf8(value)) return std::nullopt;
         out.emplace(std::move(key), std::move(value));  // first occurrence wins
     }

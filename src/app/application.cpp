@@ -7,15 +7,23 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #include "api/authenticator.hpp"
+#include "api/calls_api.hpp"
+#include "api/openapi_document.hpp"
 #include "api/ops_api.hpp"
 #include "api/pbx_status.hpp"
 #include "api/token_api.hpp"
 #include "app/demo.hpp"
 #include "app/http_metrics.hpp"
+#include "app/pbx_status.hpp"
+#include "app/unconfigured_pbx.hpp"
 #include "app/version.hpp"
+#include "ari/client.hpp"
+#include "arisim/simulator.hpp"
 #include "auth/login_lockout.hpp"
 #include "auth/passwords.hpp"
 #include "auth/rate_limiter.hpp"
@@ -23,6 +31,7 @@
 #include "auth/tokens.hpp"
 #include "core/io_pool.hpp"
 #include "core/logging.hpp"
+#include "engine/call_engine.hpp"
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
 #include "routing/pipeline.hpp"
@@ -73,11 +82,24 @@ struct Application::Parts {
     std::unique_ptr<auth::LoginLockout> lockout;
     std::unique_ptr<api::Authenticator> authenticator;
 
-    api::UnconfiguredPbx pbx;
+    std::unique_ptr<IoPool> io;
+
+    // Demo mode without ARI_HTTP_URL: the built-in simulator on its own thread.
+    std::unique_ptr<asio::io_context> simulator_io;
+    std::unique_ptr<arisim::AriSimulator> simulator;
+    std::thread simulator_thread;
+
+    std::unique_ptr<auth::RateLimiter> call_limiter;
+    std::unique_ptr<ari::AriClient> ari;
+    std::unique_ptr<engine::CallEngine> engine;
+    std::unique_ptr<engine::CallControl> no_pbx;
+    std::unique_ptr<api::PbxStatusSource> pbx;
+    std::vector<metrics::CallbackHandle> gauges;
+
     std::unique_ptr<api::OpsApi> ops_api;
     std::unique_ptr<api::TokenApi> token_api;
+    std::unique_ptr<api::CallsApi> calls_api;
 
-    std::unique_ptr<IoPool> io;
     std::unique_ptr<routing::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
 
@@ -108,6 +130,85 @@ Task<void> maintenanceLoop(Application::Parts& p) {
 
 }  // namespace
 
+namespace {
+
+Task<void> startEngine(Application::Parts& p) {
+    auto started = co_await p.engine->start();
+    if (!started) log::error("call engine recovery failed", {{"error", started.error().message()}});
+}
+
+Task<void> stopEngine(Application::Parts& p, std::promise<void> done) {
+    co_await p.engine->stop();
+    done.set_value();
+}
+
+// The call engine and its ARI client; in demo mode without ARI_HTTP_URL the simulator too.
+std::optional<std::string> openCallEngine(Application::Parts& p) {
+    auto& s = p.settings;
+    std::string ari_url = s.ari_http_url;
+    if (ari_url.empty() && s.demo) {
+        p.simulator_io = std::make_unique<asio::io_context>(1);
+        arisim::SimulatorOptions options;
+        options.username = s.ari_username;
+        options.password = s.ari_password;
+        p.simulator = std::make_unique<arisim::AriSimulator>(*p.simulator_io, options);
+        if (auto ec = p.simulator->start()) return "ARI simulator: " + ec.message();
+        ari_url = p.simulator->baseUrl();
+        p.simulator_thread = std::thread([io = p.simulator_io.get()] {
+            auto guard = asio::make_work_guard(*io);
+            io->run();
+        });
+        log::info(
+            "demo: built-in ARI simulator started (numbers ending 1 busy, 2 no answer, "
+            "3 congestion, 4 rejected, 5 unallocated, others answer)",
+            {{"ari_http_url", ari_url}});
+    }
+    if (ari_url.empty()) {
+        p.pbx = std::make_unique<api::UnconfiguredPbx>();
+        p.no_pbx =
+            std::make_unique<UnconfiguredCallControl>(p.database->calls(), *p.blocking, p.clock);
+        log::warn("ARI_HTTP_URL is not set: calls fail with 503 until a PBX is configured");
+        return std::nullopt;
+    }
+    auto& executor_context = p.io->context(0);
+    ari::AriOptions ari_options;
+    ari_options.http_url = ari_url;
+    ari_options.username = s.ari_username;
+    ari_options.password = s.ari_password;
+    ari_options.app = s.ari_app;
+    ari_options.breaker_enabled = s.circuit_breaker_enabled;
+    ari_options.breaker_threshold = s.circuit_breaker_fail_threshold;
+    ari_options.breaker_open_for = std::chrono::seconds(s.circuit_breaker_timeout_s);
+    p.ari = ari::makeAriClient(executor_context.get_executor(), ari_options);
+    p.pbx = std::make_unique<AriPbxStatus>(*p.ari);
+
+    engine::EngineOptions options;
+    options.endpoint_template = s.ari_endpoint_template;
+    options.max_concurrent_calls = s.max_concurrent_calls;
+    options.max_calls_per_second = s.max_calls_per_second;
+    options.max_queue_wait = std::chrono::seconds(s.max_queue_wait_seconds);
+    options.stale_grace = std::chrono::seconds(s.stale_call_grace_seconds);
+    options.retention_days = s.call_retention_days;
+    options.cleanup_interval = std::chrono::minutes(std::max(1, s.cleanup_interval_minutes));
+    p.engine =
+        std::make_unique<engine::CallEngine>(executor_context.get_executor(), options, *p.ari,
+                                             p.database->calls(), *p.blocking, p.clock, p.registry);
+    auto* engine = p.engine.get();
+    auto* ari = p.ari.get();
+    p.gauges.push_back(p.registry.gaugeFn("calls_active", "Calls sent to the PBX and not ended",
+                                          [engine] { return double(engine->activeCalls()); }));
+    p.gauges.push_back(p.registry.gaugeFn("calls_pending", "Calls waiting to be sent",
+                                          [engine] { return double(engine->queuedCalls()); }));
+    p.gauges.push_back(p.registry.gaugeFn("ari_http_connected", "ARI REST side answers (1/0)",
+                                          [ari] { return ari->httpReachable() ? 1.0 : 0.0; }));
+    p.gauges.push_back(p.registry.gaugeFn("ari_websocket_connected",
+                                          "ARI event socket connected (1/0)",
+                                          [ari] { return ari->eventsConnected() ? 1.0 : 0.0; }));
+    return std::nullopt;
+}
+
+}  // namespace
+
 Application::Application(config::Settings settings) : parts_(std::make_unique<Parts>()) {
     parts_->settings = std::move(settings);
 }
@@ -116,6 +217,10 @@ Application::~Application() {
     if (parts_->io) {
         parts_->io->stop();
         parts_->io->join();
+    }
+    if (parts_->simulator_io) {
+        parts_->simulator_io->stop();
+        if (parts_->simulator_thread.joinable()) parts_->simulator_thread.join();
     }
     if (parts_->blocking) {
         parts_->blocking->join();
@@ -203,10 +308,13 @@ std::optional<std::string> Application::open() {
     p.authenticator = std::make_unique<api::Authenticator>(*p.tokens, *p.revocations, *p.database,
                                                            *p.blocking, p.clock);
 
+    p.io = std::make_unique<IoPool>(static_cast<std::size_t>(s.workers));
+    if (auto error = openCallEngine(p)) return error;
+
     p.http_metrics = std::make_unique<HttpMetrics>(p.registry);
     api::OpsOptions ops{s.app_name, kVersion, s.docs_enabled, s.metrics_enabled, webAssetsDir()};
     p.ops_api =
-        std::make_unique<api::OpsApi>(ops, *p.database, *p.blocking, p.registry, p.pbx, p.clock);
+        std::make_unique<api::OpsApi>(ops, *p.database, *p.blocking, p.registry, *p.pbx, p.clock);
     for (const auto& missing : p.ops_api->missingAssets()) {
         log::warn("documentation asset missing (run `make web`)", {{"file", missing}});
     }
@@ -214,9 +322,27 @@ std::optional<std::string> Application::open() {
         api::TokenApiDeps{*p.hasher, *p.tokens, *p.revocations, *p.token_limiter, *p.lockout,
                           *p.authenticator, *p.database, *p.blocking, p.registry, p.clock});
 
+    p.call_limiter = std::make_unique<auth::RateLimiter>(
+        auth::RateLimitOptions{s.call_rate_limit_requests,
+                               std::chrono::seconds(s.rate_limit_window_s)},
+        p.clock);
+    api::CallDefaults defaults{s.default_context, s.default_extension, s.default_priority,
+                               s.default_timeout_ms, s.default_caller_id};
+    engine::CallControl& control =
+        p.engine ? static_cast<engine::CallControl&>(*p.engine) : *p.no_pbx;
+    p.calls_api = std::make_unique<api::CallsApi>(
+        api::CallsApiDeps{*p.authenticator, control, *p.database, *p.blocking, *p.call_limiter,
+                          p.registry, p.clock, defaults});
+
     routing::Router router;
     p.ops_api->registerRoutes(router);
     p.token_api->registerRoutes(router);
+    p.calls_api->registerRoutes(router);
+    if (s.docs_enabled) {
+        for (const auto& mismatch : api::openapiMismatches(router)) {
+            log::error("OpenAPI document out of date", {{"route", mismatch}});
+        }
+    }
 
     routing::PipelineOptions pipeline_options;
     pipeline_options.cors.allowed_origins = s.allowed_origins;
@@ -233,7 +359,9 @@ std::optional<std::string> Application::open() {
 
 std::optional<std::string> Application::start() {
     auto& p = *parts_;
-    p.io = std::make_unique<IoPool>(static_cast<std::size_t>(p.settings.workers));
+    if (p.engine) {
+        spawn(p.engine->executor(), startEngine(p), "engine-start");
+    }
     p.server = std::make_unique<http::Server>(*p.io, serverOptions(p.settings), *p.pipeline);
     if (auto started = p.server->start(); !started) {
         return "cannot listen on " + p.settings.host + ":" + std::to_string(p.settings.port) +
@@ -268,6 +396,13 @@ void Application::waitForShutdown() {
     {
         std::unique_lock lock(p.stop_mutex);
         p.stop_cv.wait(lock, [&p] { return p.stopped; });
+    }
+    if (p.engine) {
+        // Commit the transitions still in the group-commit window before the threads stop.
+        std::promise<void> flushed;
+        auto done = flushed.get_future();
+        spawn(p.engine->executor(), stopEngine(p, std::move(flushed)), "engine-stop");
+        done.wait_for(std::chrono::seconds(5));
     }
     p.io->stop();
     p.io->join();

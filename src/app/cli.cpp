@@ -8,6 +8,7 @@
 
 #include "app/commands.hpp"
 #include "app/version.hpp"
+#include "arisim/cli.hpp"
 #include "config/settings.hpp"
 
 namespace ccapi::app {
@@ -126,7 +127,7 @@ int runCli(int argc, char** argv) {
         std::vector<char*> sim_argv{argv[0]};
         for (auto& a : args) sim_argv.push_back(a.data());
         sim_argv.push_back(nullptr);
-        return usageError("ari-sim is not built into this binary yet");
+        return arisim::runCli(static_cast<int>(sim_argv.size() - 1), sim_argv.data());
     }
     if (command == "help") {
         std::fputs(kUsage, stdout);

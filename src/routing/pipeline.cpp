@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "core/ids.hpp"
 #include "core/logging.hpp"
@@ -135,6 +136,9 @@ Task<http::Reply> Pipeline::handle(http::Request& request, const http::Connectio
         !ctx.header("Access-Control-Request-Method").empty()) {
         ctx.route = "preflight";
         reply = preflight(ctx);
+    } else if (!ctx.query.empty() && !boost::urls::parse_query(ctx.query)) {
+        reply = errorReply(ctx, http::Status::bad_request, "bad_request",
+                           "Malformed query string (bad percent-encoding)");
     } else {
         auto match = router_.match(request.method(), ctx.path);
         if (match.handler) {

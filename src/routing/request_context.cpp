@@ -21,8 +21,12 @@ std::vector<std::string> RequestContext::queryParams(std::string_view name) cons
     std::vector<std::string> out;
     auto parsed = boost::urls::parse_query(query);
     if (!parsed) return out;
+    boost::urls::encoding_opts plus_is_space;
+    plus_is_space.space_as_plus = true;
     for (auto param : *parsed) {
-        if (param.key == name) out.push_back(param.has_value ? std::string(param.value) : "");
+        // The view is still percent-encoded: compare and return decoded text.
+        if (param.key.decode(plus_is_space) != name) continue;
+        out.push_back(param.has_value ? param.value.decode(plus_is_space) : "");
     }
     return out;
 }

@@ -85,6 +85,14 @@ TEST_P(OpsEndpoints, OpenApiDocumentDescribesTheTokenEndpoints) {
     }
 }
 
+TEST_P(OpsEndpoints, OpenApiDocumentMatchesTheRoutesServed) {
+    start();
+    service().stop();
+    service().waitExit();
+    EXPECT_EQ(service().stderrText().find("OpenAPI document out of date"), std::string::npos)
+        << service().stderrText();
+}
+
 TEST_P(OpsEndpoints, DocsPagesAndTheirAssetsAreServedLocally) {
     start();
     auto c = client();

@@ -1,0 +1,208 @@
+// When things fail: the PBX refuses, is unreachable, drops its socket, restarts, or our own
+// process is killed; and outbound pacing.
+#include <boost/json.hpp>
+
+#include "fakes/http/wait.hpp"
+#include "integration/calls/calls_fixture.hpp"
+
+namespace ccapi::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using CallFaults = CallsTest;
+
+std::string str(const boost::json::object& o, const char* key) {
+    const auto& v = o.at(key);
+    return v.is_string() ? std::string(v.as_string()) : std::string();
+}
+
+TEST_P(CallFaults, PbxRefusalIsStoredAsFailedAnd502) {
+    startAll();
+    for (auto [status, body, reason] :
+         {std::tuple{500u, R"({"error":"Allocation failed"})", "Allocation failed"},
+          std::tuple{400u, R"({"message":"Invalid endpoint"})", "Invalid endpoint"}}) {
+        arisim::OriginateRefusal refusal;
+        refusal.status = status;
+        refusal.body = body;
+        refusal.count = 1;
+        sim_->refuseOriginates(refusal);
+        auto r = post(alice_, "/api/v2/interaction/+15550001000");
+        ASSERT_EQ(r.status, 502u) << r.body;
+        auto call = r.json().as_object();
+        EXPECT_EQ(call.at("success"), false);
+        EXPECT_EQ(str(call, "status"), "failed");
+        EXPECT_EQ(str(call, "failure_reason"), reason);
+        // Committed before the answer: a read right away sees it.
+        EXPECT_EQ(str(getCall(alice_, str(call, "call_id")).json().as_object(), "status"),
+                  "failed");
+    }
+}
+
+TEST_P(CallFaults, UnreachablePbxIs503AndTheBreakerOpensThenRecovers) {
+    startAll({{"CIRCUIT_BREAKER_FAIL_THRESHOLD", "2"}, {"CIRCUIT_BREAKER_TIMEOUT", "1"}});
+    arisim::OriginateRefusal refusal;
+    refusal.mode = arisim::RefusalMode::kDrop;  // connection closed without an answer
+    sim_->refuseOriginates(refusal);
+    for (int i = 0; i < 2; ++i) {
+        auto r = post(alice_, "/api/v2/interaction/+15550001000");
+        ASSERT_EQ(r.status, 503u) << r.body;
+        EXPECT_TRUE(r.header("Retry-After"));
+        EXPECT_EQ(str(r.json().as_object(), "status"), "failed");
+    }
+    auto health = client().get("/health")->json().as_object();
+    EXPECT_EQ(str(health.at("asterisk").as_object(), "circuit_breaker"), "open");
+    auto refused_fast = post(alice_, "/api/v2/interaction/+15550001000");
+    EXPECT_EQ(refused_fast.status, 503u);
+    EXPECT_NE(str(refused_fast.json().as_object(), "failure_reason").find("breaker"),
+              std::string::npos);
+
+    sim_->clearFaults();
+    // After CIRCUIT_BREAKER_TIMEOUT one trial goes through and closes the breaker.
+    bool recovered = testhttp::waitUntil(
+        [&] { return post(alice_, "/api/v2/interaction/+15550001000").status == 201u; }, 15s,
+        300ms);
+    EXPECT_TRUE(recovered);
+    auto after = client().get("/health")->json().as_object();
+    EXPECT_EQ(str(after.at("asterisk").as_object(), "circuit_breaker"), "closed");
+}
+
+TEST_P(CallFaults, WithoutTheEventSocketCallsWaitPendingAndGoOutWhenItIsBack) {
+    startAll();
+    sim_->restart(std::chrono::milliseconds(3000));  // connection refused for 3 s
+    ASSERT_TRUE(testhttp::waitUntil(
+        [&] {
+            auto h = client().get("/health")->json().as_object();
+            return h.at("asterisk").as_object().at("websocket") != "connected";
+        },
+        10s));
+    auto r = post(alice_, "/api/v2/interaction/+15550001000");
+    ASSERT_EQ(r.status, 201u) << r.body;
+    auto id = str(r.json().as_object(), "call_id");
+    EXPECT_EQ(str(r.json().as_object(), "status"), "pending");
+    auto done = waitForStatus(alice_, id, {}, 30s);
+    EXPECT_EQ(str(done, "status"), "completed");
+}
+
+TEST_P(CallFaults, SocketDroppedMidCallAndRestoredStillEndsRight) {
+    startAll({}, 1.0);
+    sim_->setTimings(std::chrono::milliseconds(200), std::chrono::milliseconds(3000));
+    auto r = post(alice_, "/api/v2/interaction/+15550001000");
+    auto id = str(r.json().as_object(), "call_id");
+    waitForStatus(alice_, id, [](const auto& c) { return c.at("status") == "answered"; });
+    sim_->dropEventSockets(false);  // TCP close without a close frame
+    auto done = waitForStatus(alice_, id, {}, 30s);
+    EXPECT_EQ(str(done, "status"), "completed");
+}
+
+TEST_P(CallFaults, PbxRestartMidCallIsResolvedByReconciliation) {
+    startAll({}, 1.0);
+    sim_->setTimings(std::chrono::milliseconds(200), std::chrono::milliseconds(60000));
+    auto answered =
+        str(post(alice_, "/api/v2/interaction/+15550001000").json().as_object(), "call_id");
+    waitForStatus(alice_, answered, [](const auto& c) { return c.at("status") == "answered"; });
+    auto ringing = str(
+        post(alice_, "/api/v2/interaction/+15550002002", {{"timeout", 60000}}).json().as_object(),
+        "call_id");
+    waitForStatus(alice_, ringing, [](const auto& c) { return c.at("status") == "ringing"; });
+    sim_->restart();  // SIGKILL + start: channels forgotten, no events
+    auto a = waitForStatus(alice_, answered, {}, 30s);
+    EXPECT_EQ(str(a, "status"), "completed");
+    auto b = waitForStatus(alice_, ringing, {}, 30s);
+    EXPECT_EQ(str(b, "status"), "failed");
+    EXPECT_EQ(str(b, "failure_reason"), "lost by PBX");
+    auto c = client();
+    auto events =
+        c.get("/api/v2/calls/" + ringing + "/events", {{"Authorization", "Bearer " + alice_}})
+            ->json()
+            .as_object();
+    EXPECT_EQ(events.at("events").as_array().back().as_object().at("source"), "reconcile");
+}
+
+TEST_P(CallFaults, PacingKeepsOrderAndConcurrencyLimit) {
+    startAll({{"MAX_CONCURRENT_CALLS", "2"}, {"MAX_CALLS_PER_SECOND", "50"}});
+    std::vector<std::string> ids;
+    int pending = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto r = post(alice_, "/api/v2/interaction/+1555000400" + std::to_string(i));
+        ASSERT_EQ(r.status, 201u);
+        auto body = r.json().as_object();
+        ids.push_back(str(body, "call_id"));
+        if (str(body, "status") == "pending") ++pending;
+    }
+    EXPECT_GE(pending, 4) << "only two may be in flight";
+    std::vector<std::string> dialed;
+    for (const auto& id : ids) {
+        auto done = waitForStatus(alice_, id, {}, 60s);
+        EXPECT_EQ(str(done, "status"), "completed");
+        dialed.push_back(str(done, "dialed_at"));
+    }
+    EXPECT_TRUE(std::is_sorted(dialed.begin(), dialed.end())) << "sent in the order received";
+}
+
+TEST_P(CallFaults, RateLimitSpacesOriginates) {
+    startAll({{"MAX_CALLS_PER_SECOND", "4"}, {"MAX_CONCURRENT_CALLS", "100"}});
+    std::vector<std::string> ids;
+    for (int i = 0; i < 8; ++i) {
+        ids.push_back(str(
+            post(alice_, "/api/v2/interaction/+1555000500" + std::to_string(i)).json().as_object(),
+            "call_id"));
+    }
+    std::vector<std::string> dialed;
+    for (const auto& id : ids) {
+        dialed.push_back(str(waitForStatus(alice_, id, {}, 60s), "dialed_at"));
+    }
+    EXPECT_TRUE(std::is_sorted(dialed.begin(), dialed.end()));
+    // 8 calls at 4/s cannot all be dialed within one second.
+    EXPECT_GT(dialed.back().substr(0, 19) + dialed.back().substr(20, 6),
+              dialed.front().substr(0, 19) + dialed.front().substr(20, 6));
+}
+
+TEST_P(CallFaults, KillNineWith200CallsInProgressLosesNothing) {
+    startAll({{"MAX_CONCURRENT_CALLS", "1000"},
+              {"MAX_CALLS_PER_SECOND", "0"},
+              {"DEFAULT_TIMEOUT", "3000"}},
+             1.0);
+    sim_->setTimings(std::chrono::milliseconds(300), std::chrono::milliseconds(1500));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 200; ++i) {
+        auto r = post(alice_, "/api/v2/interaction/+1555100" + std::to_string(1000 + i));
+        ASSERT_EQ(r.status, 201u) << r.body;
+        ids.push_back(str(r.json().as_object(), "call_id"));
+    }
+    service().kill9();
+    restartService();
+    alice_ = std::string(login("alice", "alice-password-1").at("access_token").as_string());
+    for (const auto& id : ids) {
+        auto r = getCall(alice_, id);
+        ASSERT_EQ(r.status, 200u) << "call " << id << " got a 201 and must exist";
+    }
+    const char* by_digit[] = {"completed", "busy",      "no_answer", "failed",    "failed",
+                              "failed",    "completed", "completed", "completed", "completed"};
+    int reconciled = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto done = waitForStatus(alice_, ids[i], {}, 60s);
+        auto status = str(done, "status");
+        auto steps = timeline(alice_, ids[i]);
+        auto c = client();
+        auto events =
+            c.get("/api/v2/calls/" + ids[i] + "/events", {{"Authorization", "Bearer " + alice_}})
+                ->json()
+                .as_object();
+        auto last_source = str(events.at("events").as_array().back().as_object(), "source");
+        // Either the PBX's own outcome for that number, or — for a call whose end fell into the
+        // seconds we were dead — the outcome reconciliation found (completed / lost by PBX).
+        bool own_outcome = status == by_digit[i % 10];
+        bool by_reconcile = last_source == "reconcile" || last_source == "timeout";
+        EXPECT_TRUE(own_outcome || by_reconcile)
+            << ids[i] << " digit " << i % 10 << " → " << status << " via " << last_source;
+        if (by_reconcile && !own_outcome) ++reconciled;
+        EXPECT_EQ(done.at("version").as_int64(), static_cast<std::int64_t>(steps.size()));
+    }
+    RecordProperty("reconciled", reconciled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CallFaults, ::testing::Values("sqlite", "postgresql"),
+                         backendName);
+
+}  // namespace
+}  // namespace ccapi::itest
