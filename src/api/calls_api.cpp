@@ -1,7 +1,5 @@
 #include "api/calls_api.hpp"
 
-#include <openssl/evp.h>
-
 #include <boost/beast/http/field.hpp>
 #include <charconv>
 
@@ -37,37 +35,33 @@ bool acceptableIdempotencyKey(std::string_view key) {
     return true;
 }
 
-std::string base64url(std::string_view in) {
-    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
-    out.resize(static_cast<std::size_t>(n));
-    while (!out.empty() && out.back() == '=') out.pop_back();
-    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+// The cursor is opaque to clients: hex of "<created_at>:<call_id>".
+std::string toHex(std::string_view in) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(in.size() * 2);
+    for (unsigned char c : in) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
     return out;
 }
 
-std::optional<std::string> unbase64url(std::string_view in) {
-    if (in.size() > 512) return std::nullopt;
-    std::string s(in);
-    for (auto& c : s) {
-        if (c == '-')
-            c = '+';
-        else if (c == '_')
-            c = '/';
-        else if (!std::isalnum(static_cast<unsigned char>(c)))
-            return std::nullopt;
+std::optional<std::string> fromHex(std::string_view in) {
+    if (in.size() % 2 != 0 || in.size() > 256) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(in.size() / 2);
+    for (std::size_t i = 0; i < in.size(); i += 2) {
+        int hi = nibble(in[i]), lo = nibble(in[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<char>(hi * 16 + lo));
     }
-    while (s.size() % 4) s.push_back('=');
-    std::string out(s.size() / 4 * 3, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(s.data()),
-                            static_cast<int>(s.size()));
-    if (n < 0) return std::nullopt;
-    std::size_t pad = 0;
-    for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
-    out.resize(static_cast<std::size_t>(n) - pad);
     return out;
 }
 
@@ -83,11 +77,11 @@ routing::FieldError queryError(std::string name, std::string msg, std::string ty
 }  // namespace
 
 std::string encodeCursor(const storage::CallCursor& cursor) {
-    return base64url(std::to_string(cursor.created_at) + ":" + cursor.call_id);
+    return toHex(std::to_string(cursor.created_at) + ":" + cursor.call_id);
 }
 
 std::optional<storage::CallCursor> decodeCursor(std::string_view text) {
-    auto raw = unbase64url(text);
+    auto raw = fromHex(text);
     if (!raw) return std::nullopt;
     auto colon = raw->find(':');
     if (colon == std::string::npos) return std::nullopt;
@@ -275,30 +269,29 @@ Task<http::Reply> CallsApi::get(RequestContext& ctx, Shape shape) {
     co_return routing::jsonReply(ctx, http::Status::ok, body);
 }
 
-Task<http::Reply> CallsApi::list(RequestContext& ctx) {
-    auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
-    if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
-        co_return std::move(failure->reply);
-    }
-    auto who = std::get<Principal>(who_or_failure);
+namespace {
 
+// The list query as a filter, or the reply refusing it. A plain function on purpose: GCC 12
+// miscompiles some locals of coroutine frames (docs/adr/0002), and none are needed here.
+std::variant<storage::CallFilter, http::Reply> parseListQuery(const RequestContext& ctx,
+                                                              const Principal& who) {
     storage::CallFilter filter;
     if (!who.is_superuser) filter.user_id = who.user_id;
-    std::vector<routing::FieldError> errors;
-    if (auto limit = ctx.queryParam("limit")) {
+    auto limit = ctx.queryParam("limit");
+    if (limit) {
         int value = 0;
         auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
         if (ec != std::errc{} || p != limit->data() + limit->size()) {
-            errors.push_back(queryError("limit", "Input should be a valid integer", "int_parsing"));
-        } else if (value < 1 || value > 500) {
-            errors.push_back(queryError("limit", "Input should be between 1 and 500",
-                                        value < 1 ? "greater_than_equal" : "less_than_equal"));
-        } else {
-            filter.limit = value;
+            return routing::validationReply(
+                ctx, {queryError("limit", "Input should be a valid integer", "int_parsing")});
         }
+        if (value < 1 || value > 500) {
+            return routing::validationReply(
+                ctx, {queryError("limit", "Input should be between 1 and 500",
+                                 value < 1 ? "greater_than_equal" : "less_than_equal")});
+        }
+        filter.limit = value;
     }
-    if (!errors.empty()) co_return routing::validationReply(ctx, errors);
-
     for (const auto& list : ctx.queryParams("status")) {
         std::string_view rest = list;
         while (!rest.empty()) {
@@ -308,7 +301,7 @@ Task<http::Reply> CallsApi::list(RequestContext& ctx) {
             if (item.empty()) continue;
             auto status = storage::parseCallStatus(item);
             if (!status) {
-                co_return routing::errorReply(
+                return routing::errorReply(
                     ctx, http::Status::bad_request, "invalid_request",
                     "Invalid status filter '" + std::string(item.substr(0, 32)) +
                         "': one of pending, dialing, ringing, answered, completed, busy, "
@@ -320,33 +313,53 @@ Task<http::Reply> CallsApi::list(RequestContext& ctx) {
     if (auto phone = ctx.queryParam("phone_number")) {
         auto normalized = normalizePhoneNumber(*phone);
         if (!normalized) {
-            co_return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
-                                          "Invalid phone_number filter: expected E.164");
+            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
+                                       "Invalid phone_number filter: expected E.164");
         }
         filter.phone_number = *normalized;
     }
-    for (auto [name, target] : {std::pair{"created_after", &filter.created_after},
-                                std::pair{"created_before", &filter.created_before}}) {
-        if (auto text = ctx.queryParam(name)) {
-            auto t = parseIso8601(*text);
-            if (!t) {
-                co_return routing::errorReply(
-                    ctx, http::Status::bad_request, "invalid_request",
-                    std::string("Invalid ") + name + ": expected an ISO-8601 date or time");
-            }
-            *target = *t;
+    auto after = ctx.queryParam("created_after");
+    if (after) {
+        auto t = parseIso8601(*after);
+        if (!t) {
+            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
+                                       "Invalid created_after: expected an ISO-8601 date or time");
         }
+        filter.created_after = *t;
     }
-    if (auto cursor = ctx.queryParam("cursor"); cursor && !cursor->empty()) {
+    auto before = ctx.queryParam("created_before");
+    if (before) {
+        auto t = parseIso8601(*before);
+        if (!t) {
+            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
+                                       "Invalid created_before: expected an ISO-8601 date or time");
+        }
+        filter.created_before = *t;
+    }
+    auto cursor = ctx.queryParam("cursor");
+    if (cursor && !cursor->empty()) {
         auto decoded = decodeCursor(*cursor);
         if (!decoded) {
-            co_return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
-                                          "Invalid cursor: pass next_cursor from a previous page");
+            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
+                                       "Invalid cursor: pass next_cursor from a previous page");
         }
         filter.after = *decoded;
     }
+    return filter;
+}
 
-    auto read = [this, filter] { return d_.database.calls().list(filter); };
+}  // namespace
+
+Task<http::Reply> CallsApi::list(RequestContext& ctx) {
+    auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
+    if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
+        co_return std::move(failure->reply);
+    }
+    auto parsed = parseListQuery(ctx, std::get<Principal>(who_or_failure));
+    if (auto* refusal = std::get_if<http::Reply>(&parsed)) co_return std::move(*refusal);
+    auto read = [this, filter = std::get<storage::CallFilter>(parsed)] {
+        return d_.database.calls().list(filter);
+    };
     auto page = co_await offload(d_.blocking, std::move(read));
     if (!page) co_return storeUnavailable(ctx);
     boost::json::array items;

@@ -1,7 +1,8 @@
 #include "api/form.hpp"
 
-#include <boost/url/parse_query.hpp>
 #include <cstdint>
+
+#include "routing/percent_decode.hpp"
 
 namespace ccapi::api {
 
@@ -44,17 +45,18 @@ bool isValidUtf8(std::string_view s) {
 
 std::optional<std::map<std::string, std::string, std::less<>>> parseForm(std::string_view body) {
     std::map<std::string, std::string, std::less<>> out;
-    if (body.empty()) return out;
-    auto parsed = boost::urls::parse_query(body);
-    if (!parsed) return std::nullopt;
-    boost::urls::encoding_opts plus_is_space;
-    plus_is_space.space_as_plus = true;
-    for (auto param : *parsed) {
-        // The view is still percent-encoded: decode, with '+' as a space (HTML forms).
-        std::string key = param.key.decode(plus_is_space);
-        std::string value = param.has_value ? param.value.decode(plus_is_space) : "";
-        if (!isValidUtf8(key) || !isValidUtf8(value)) return std::nullopt;
-        out.emplace(std::move(key), std::move(value));  // first occurrence wins
+    std::string_view rest = body;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        auto eq = pair.find('=');
+        auto key = routing::percentDecode(pair.substr(0, eq));
+        auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                                  : routing::percentDecode(pair.substr(eq + 1));
+        if (!key || !value || !isValidUtf8(*key) || !isValidUtf8(*value)) return std::nullopt;
+        out.emplace(std::move(*key), std::move(*value));  // first occurrence wins
     }
     return out;
 }

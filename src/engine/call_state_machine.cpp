@@ -73,6 +73,8 @@ public:
         const bool dialled =
             to == CallStatus::kDialing || to == CallStatus::kRinging || to == CallStatus::kAnswered;
         if (dialled && !record.dialed_at) record.dialed_at = now_;
+        // Once the PBX has the call, its channel is the one we named: channelId = call_id.
+        if (dialled && !record.channel) record.channel = record.call_id;
         if (to == CallStatus::kAnswered && !record.answered_at) record.answered_at = now_;
         if (storage::isTerminal(to)) {
             record.ended_at = now_;

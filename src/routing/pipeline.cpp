@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include "core/ids.hpp"
 #include "core/logging.hpp"
+#include "routing/percent_decode.hpp"
 #include "routing/responses.hpp"
 
 namespace ccapi::routing {
@@ -136,7 +136,7 @@ Task<http::Reply> Pipeline::handle(http::Request& request, const http::Connectio
         !ctx.header("Access-Control-Request-Method").empty()) {
         ctx.route = "preflight";
         reply = preflight(ctx);
-    } else if (!ctx.query.empty() && !boost::urls::parse_query(ctx.query)) {
+    } else if (!ctx.query.empty() && !percentDecode(ctx.query, false)) {
         reply = errorReply(ctx, http::Status::bad_request, "bad_request",
                            "Malformed query string (bad percent-encoding)");
     } else {

@@ -1,6 +1,6 @@
 #include "routing/request_context.hpp"
 
-#include <boost/url/parse_query.hpp>
+#include "routing/percent_decode.hpp"
 
 namespace ccapi::routing {
 
@@ -19,14 +19,18 @@ std::optional<std::string> RequestContext::queryParam(std::string_view name) con
 
 std::vector<std::string> RequestContext::queryParams(std::string_view name) const {
     std::vector<std::string> out;
-    auto parsed = boost::urls::parse_query(query);
-    if (!parsed) return out;
-    boost::urls::encoding_opts plus_is_space;
-    plus_is_space.space_as_plus = true;
-    for (auto param : *parsed) {
-        // The view is still percent-encoded: compare and return decoded text.
-        if (param.key.decode(plus_is_space) != name) continue;
-        out.push_back(param.has_value ? param.value.decode(plus_is_space) : "");
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        auto eq = pair.find('=');
+        auto key = percentDecode(pair.substr(0, eq));
+        if (!key || *key != name) continue;
+        auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                                  : percentDecode(pair.substr(eq + 1));
+        if (value) out.push_back(std::move(*value));
     }
     return out;
 }

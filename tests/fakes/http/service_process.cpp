@@ -196,6 +196,9 @@ StartResult ServiceProcess::start() {
         ::dup2(null.get(), STDIN_FILENO);
         ::dup2(out.get(), STDOUT_FILENO);
         ::dup2(err.get(), STDERR_FILENO);
+        // Asio does not mark its sockets close-on-exec: without this the service would inherit
+        // the test's listening sockets (e.g. the ARI simulator's) and keep their ports bound.
+        ::close_range(3, ~0U, 0);
         if (::chdir(dir.c_str()) == 0) ::execve(argv[0], argv.data(), envp.data());
         int error = errno;
         [[maybe_unused]] auto written = ::write(exec_write.get(), &error, sizeof error);

@@ -147,7 +147,7 @@ TEST_P(CallOutcomes, SessionApiShapesAndAliases) {
     waitForStatus(alice_, id);
     auto c = client();
     auto auth = testhttp::HeaderList{{"Authorization", "Bearer " + alice_}};
-    auto session = c.get("/api/v1/status/" + id, auth)->json().as_object();
+    auto session = c.get("/api/v1/status/" + id, auth).value().json().as_object();
     EXPECT_EQ(str(session, "status"), "completed");
     EXPECT_EQ(str(session, "call_status"), "completed");
     for (auto path : {"/api/v2/status/", "/api/v1/calls/"}) {

@@ -116,9 +116,9 @@ TEST_P(OpsEndpoints, DocsPagesAndTheirAssetsAreServedLocally) {
 TEST_P(OpsEndpoints, DocsCanBeTurnedOff) {
     start({{"DOCS_ENABLED", "false"}, {"METRICS_ENABLED", "false"}});
     auto c = client();
-    EXPECT_EQ(c.get("/docs")->status, 404u);
-    EXPECT_EQ(c.get("/openapi.json")->status, 404u);
-    EXPECT_EQ(c.get("/metrics")->status, 404u);
+    EXPECT_EQ(c.get("/docs").value().status, 404u);
+    EXPECT_EQ(c.get("/openapi.json").value().status, 404u);
+    EXPECT_EQ(c.get("/metrics").value().status, 404u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OpsEndpoints, ::testing::Values("sqlite", "postgresql"),

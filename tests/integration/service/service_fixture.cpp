@@ -55,6 +55,7 @@ CliResult runCli(const std::vector<std::string>& args,
         ::dup2(in, 0);
         ::dup2(out, 1);
         ::dup2(err, 2);
+        ::close_range(3, ~0U, 0);  // no inherited sockets (Asio's are not close-on-exec)
         std::vector<char*> argv{const_cast<char*>(binary)};
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
@@ -88,7 +89,8 @@ void ServiceTest::SetUp() {
     env_["AUTO_MIGRATE"] = "true";
     env_["RATE_LIMIT_REQUESTS"] = "1000";
     env_["WORKERS"] = "2";
-    env_["LOG_LEVEL"] = "info";
+    const char* level = std::getenv("CCAPI_TEST_LOG_LEVEL");  // e.g. debug, for post-mortems
+    env_["LOG_LEVEL"] = level && *level ? level : "info";
 }
 
 testhttp::ServiceProcess& ServiceTest::start(std::map<std::string, std::string> extra,

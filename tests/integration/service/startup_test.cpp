@@ -61,7 +61,7 @@ TEST_P(StartUp, FlagsOverrideTheEnvironment) {
     env["APP_NAME"] = "From Environment";
     start({{"APP_NAME", "From Environment"}}, {"serve", "--app-name", "From Flag"});
     auto c = client();
-    EXPECT_EQ(c.get("/")->json().as_object().at("message"), "From Flag");
+    EXPECT_EQ(c.get("/").value().json().as_object().at("message"), "From Flag");
 }
 
 TEST_P(StartUp, MigrationPolicyDependsOnTheBackend) {
@@ -70,7 +70,7 @@ TEST_P(StartUp, MigrationPolicyDependsOnTheBackend) {
     if (!postgres()) {
         // SQLite is the embedded default: it migrates itself.
         start({{"AUTO_MIGRATE", "false"}});
-        EXPECT_EQ(client().get("/health")->json().as_object().at("database"), "ok");
+        EXPECT_EQ(client().get("/health").value().json().as_object().at("database"), "ok");
         return;
     }
     env["AUTO_MIGRATE"] = "false";
@@ -80,7 +80,7 @@ TEST_P(StartUp, MigrationPolicyDependsOnTheBackend) {
     ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
     EXPECT_NE(migrated.out.find("schema version"), std::string::npos);
     start({{"AUTO_MIGRATE", "false"}});
-    EXPECT_EQ(client().get("/readiness")->status, 200u);
+    EXPECT_EQ(client().get("/readiness").value().status, 200u);
 }
 
 TEST_P(StartUp, UnreachableDatabaseIsRefused) {

@@ -1131,3 +1131,19 @@ TEST(CallStateMachineTimestamps, NonTransitionsDoNotTouchUpdatedAt) {
 
 }  // namespace
 }  // namespace ccapi::engine
+
+namespace ccapi::engine {
+namespace {
+
+TEST(CallStateMachineChannel, DiallingRecordsTheChannelNamedAfterTheCall) {
+    CallState state;
+    state.call.call_id = "0b7b1c5e-1111-4222-8333-444455556666";
+    state.call.status = CallStatus::kPending;
+    EXPECT_FALSE(state.call.channel);
+    auto d = step(state, OriginateAccepted{}, 1'000'000);
+    ASSERT_EQ(d.next.call.status, CallStatus::kDialing);
+    EXPECT_EQ(d.next.call.channel, state.call.call_id);
+}
+
+}  // namespace
+}  // namespace ccapi::engine

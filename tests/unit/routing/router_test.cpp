@@ -102,3 +102,41 @@ TEST(Router, PrefixOfARouteIsNotARoute) {
 
 }  // namespace
 }  // namespace ccapi::routing
+
+#include "routing/request_context.hpp"
+
+namespace ccapi::routing {
+namespace {
+
+TEST(RequestContext, QueryParametersAreDecodedAndAbsentOnesAreEmpty) {
+    http::Request request{http::Verb::get, "/x", 11};
+    http::ConnectionInfo info;
+    RequestContext without{request, info, "/x", std::string_view{}};
+    EXPECT_FALSE(without.queryParam("limit"));
+    RequestContext with{request, info, "/x", "a=1&status=busy%2Cfailed&q=a+b&status=x"};
+    EXPECT_EQ(with.queryParam("a"), "1");
+    EXPECT_EQ(with.queryParam("q"), "a b");
+    EXPECT_EQ(with.queryParams("status"), (std::vector<std::string>{"busy,failed", "x"}));
+    EXPECT_FALSE(with.queryParam("missing"));
+}
+
+}  // namespace
+}  // namespace ccapi::routing
+
+#include "routing/percent_decode.hpp"
+
+namespace ccapi::routing {
+namespace {
+
+TEST(PercentDecode, DecodesEscapesAndPlusAndRefusesBrokenOnes) {
+    EXPECT_EQ(percentDecode("a%20b+c"), "a b c");
+    EXPECT_EQ(percentDecode("a+b", false), "a+b");
+    EXPECT_EQ(percentDecode("%2B1555"), "+1555");
+    EXPECT_EQ(percentDecode("313739"), "313739");  // nothing added at the end
+    EXPECT_FALSE(percentDecode("%G1"));
+    EXPECT_FALSE(percentDecode("abc%"));
+    EXPECT_FALSE(percentDecode("abc%4"));
+}
+
+}  // namespace
+}  // namespace ccapi::routing
