@@ -113,6 +113,14 @@ TEST_P(OpsEndpoints, DocsPagesAndTheirAssetsAreServedLocally) {
     EXPECT_EQ(redoc_js->status, 200u);
 }
 
+TEST_P(OpsEndpoints, DisabledDatabaseKeepsEverythingInMemory) {
+    start({{"DISABLE_DB", "true"}});
+    auto c = client();
+    auto body = c.get("/health").value().json().as_object();
+    EXPECT_EQ(body.at("database"), "disabled");
+    EXPECT_EQ(c.get("/readiness").value().status, 200u);
+}
+
 TEST_P(OpsEndpoints, DocsCanBeTurnedOff) {
     start({{"DOCS_ENABLED", "false"}, {"METRICS_ENABLED", "false"}});
     auto c = client();
