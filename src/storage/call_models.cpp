@@ -48,8 +48,10 @@ bool isTerminal(CallStatus status) {
         case CallStatus::kBusy:
         case CallStatus::kNoAnswer:
         case CallStatus::kFailed:
-        case CallStatus::kCanceled: return true;
-        default: return false;
+        case CallStatus::kCanceled:
+            return true;
+        default:
+            return false;
     }
 }
 
