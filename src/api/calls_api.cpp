@@ -271,6 +271,13 @@ Task<http::Reply> CallsApi::get(RequestContext& ctx, Shape shape) {
 
 namespace {
 
+struct TimeBound {
+    const char* name;
+    std::optional<UnixMicros> storage::CallFilter::*field;
+};
+constexpr TimeBound kCreatedAfter{"created_after", &storage::CallFilter::created_after};
+constexpr TimeBound kCreatedBefore{"created_before", &storage::CallFilter::created_before};
+
 // The list query as a filter, or the reply refusing it. A plain function on purpose: GCC 12
 // miscompiles some locals of coroutine frames (docs/adr/0002), and none are needed here.
 std::variant<storage::CallFilter, http::Reply> parseListQuery(const RequestContext& ctx,
@@ -318,23 +325,16 @@ std::variant<storage::CallFilter, http::Reply> parseListQuery(const RequestConte
         }
         filter.phone_number = *normalized;
     }
-    auto after = ctx.queryParam("created_after");
-    if (after) {
-        auto t = parseIso8601(*after);
+    for (auto* bound : {&kCreatedAfter, &kCreatedBefore}) {
+        auto text = ctx.queryParam(bound->name);
+        if (!text) continue;
+        auto t = parseIso8601(*text);
         if (!t) {
-            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
-                                       "Invalid created_after: expected an ISO-8601 date or time");
+            return routing::errorReply(
+                ctx, http::Status::bad_request, "invalid_request",
+                std::string("Invalid ") + bound->name + ": expected an ISO-8601 date or time");
         }
-        filter.created_after = *t;
-    }
-    auto before = ctx.queryParam("created_before");
-    if (before) {
-        auto t = parseIso8601(*before);
-        if (!t) {
-            return routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
-                                       "Invalid created_before: expected an ISO-8601 date or time");
-        }
-        filter.created_before = *t;
+        filter.*(bound->field) = *t;
     }
     auto cursor = ctx.queryParam("cursor");
     if (cursor && !cursor->empty()) {
