@@ -38,8 +38,12 @@ test-unit: build
 test-integration: build
 	cd $(BUILD) && ctest --output-on-failure -L integration
 
+# Release build of only what the benchmarks run (the service and two tools in bench/), then
+# B1-B6 (5-8 minutes on 2 cores) -> docs/BENCHMARKS.md.
+BENCH_TARGETS = ccapi bench_ref_server bench_ws
 bench:
-	@$(MAKE) --no-print-directory build BUILD=build-release BUILD_TYPE=Release
+	@$(MAKE) --no-print-directory configure BUILD=build-release BUILD_TYPE=Release
+	@cmake --build build-release -j $(JOBS) --target $(BENCH_TARGETS)
 	@bash bench/run.sh build-release
 
 format:

@@ -9,6 +9,7 @@ packages=(
   libssl-dev libpq-dev libsqlite3-dev libjwt-dev libcrypt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 wrk python3 python3-websockets curl ca-certificates
+  sqlite3 bsdextrautils
   nodejs
 )
 
