@@ -229,9 +229,97 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_call_idx ON idempotency_keys (call_id);
 )sql";
 
+// Migration 2: the webhook outbox (SPEC §5). A delivery row per (event, receiver URL) is written
+// by CallStore::create/apply in the transaction of its event, so an event is never committed
+// without its deliveries nor a delivery without its event; the dispatcher then drives the rows.
+//
+//  - delivery_id is AUTOINCREMENT / an identity like event_id: it orders a call's deliveries to one
+//    URL (the head-of-line rule), and an id is never reused after a purge, so a dispatcher still
+//    holding a purged id cannot record an attempt on someone else's delivery.
+//  - webhook_deliveries.call_id has no foreign key, for the reason call_events has none: deliveries
+//    are appended by the group commit in the transaction that locked their call, and the purge
+//    deletes them with it. event_id has none either (the event is inserted a statement earlier).
+//  - webhook_attempts references its delivery ON DELETE CASCADE: its rows are written by
+//    recordAttempt, which updates (so locks) the delivery in the same transaction, so the check is
+//    free, and the cascade removes the attempts of a purged delivery even when an attempt was
+//    recorded concurrently with the purge.
+//  - webhook_deliveries_due_idx is partial on state = 'pending': it holds only the queue (small
+//    however long the history), in the order due() and nextDue() read it. A delivered or dead
+//    row leaves it and is never touched again.
+//  - webhook_deliveries_call_idx (call_id, delivery_id) serves forCall() in order, the purge, and
+//    due()'s head-of-line check ("no earlier pending delivery of this call to this URL"): a call
+//    has a handful of deliveries, so filtering url and state among them beats the wider
+//    (call_id, url, …) key every insert of the hot path would otherwise pay for.
+//  - payload is NULL until the first attempt renders it: the group commit writes no bodies.
+
+constexpr std::string_view kSqliteV2 = R"sql(
+CREATE TABLE webhook_deliveries (
+    delivery_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id          TEXT    NOT NULL,
+    event_id         INTEGER NOT NULL,
+    url              TEXT    NOT NULL,
+    state            TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER,
+    created_at       INTEGER NOT NULL,
+    delivered_at     INTEGER,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    payload          TEXT
+);
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, delivery_id)
+    WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_call_idx ON webhook_deliveries (call_id, delivery_id);
+
+CREATE TABLE webhook_attempts (
+    delivery_id   INTEGER NOT NULL
+                  REFERENCES webhook_deliveries (delivery_id) ON DELETE CASCADE,
+    attempt       INTEGER NOT NULL,
+    at            INTEGER NOT NULL,
+    status_code   INTEGER,
+    error         TEXT,
+    duration_ms   INTEGER NOT NULL,
+    next_retry_at INTEGER,
+    PRIMARY KEY (delivery_id, attempt)
+);
+)sql";
+
+constexpr std::string_view kPostgresV2 = R"sql(
+CREATE TABLE webhook_deliveries (
+    delivery_id      BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    call_id          UUID    NOT NULL,
+    event_id         BIGINT  NOT NULL,
+    url              TEXT    NOT NULL,
+    state            TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT,
+    created_at       BIGINT  NOT NULL,
+    delivered_at     BIGINT,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    payload          TEXT
+);
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, delivery_id)
+    WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_call_idx ON webhook_deliveries (call_id, delivery_id);
+
+CREATE TABLE webhook_attempts (
+    delivery_id   BIGINT  NOT NULL
+                  REFERENCES webhook_deliveries (delivery_id) ON DELETE CASCADE,
+    attempt       INTEGER NOT NULL,
+    at            BIGINT  NOT NULL,
+    status_code   INTEGER,
+    error         TEXT,
+    duration_ms   BIGINT  NOT NULL,
+    next_retry_at BIGINT,
+    PRIMARY KEY (delivery_id, attempt)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema: users, tokens, calls, call events, idempotency keys", kSqliteV1,
               kPostgresV1},
+    Migration{2, "webhook outbox: deliveries and their attempts", kSqliteV2, kPostgresV2},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

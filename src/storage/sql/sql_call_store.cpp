@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <span>
 #include <unordered_map>
 
 #include "core/ids.hpp"
@@ -34,21 +35,31 @@ constexpr std::string_view kCallColumnNames[] = {
 // clang-format on
 constexpr std::size_t kCallColumnCount = std::size(kCallColumnNames);
 
-constexpr std::string_view kEventColumns =
-    "event_id, call_id, seq, status, previous_status, at, source, detail";
+// The order readEvent() reads them in.
+constexpr std::string_view kEventColumnNames[] = {"event_id",        "call_id", "seq",    "status",
+                                                  "previous_status", "at",      "source", "detail"};
 
 constexpr std::string_view kNonTerminal = "('pending', 'dialing', 'ringing', 'answered')";
 constexpr std::string_view kTerminal = "('completed', 'busy', 'no_answer', 'failed', 'canceled')";
 
-// "c.call_id, c.user_id, …" in the order readCall() expects.
-std::string callColumns(std::string_view prefix = "") {
+std::string columnList(std::span<const std::string_view> names, std::string_view prefix) {
     std::string out;
-    for (std::string_view name : kCallColumnNames) {
+    for (std::string_view name : names) {
         if (!out.empty()) out += ", ";
         out += prefix;
         out += name;
     }
     return out;
+}
+
+// "c.call_id, c.user_id, …" in the order readCall() expects.
+std::string callColumns(std::string_view prefix = "") {
+    return columnList(kCallColumnNames, prefix);
+}
+
+// "e.event_id, e.call_id, …" in the order readEvent() expects.
+std::string eventColumns(std::string_view prefix = "") {
+    return columnList(kEventColumnNames, prefix);
 }
 
 std::string variablesJson(const std::map<std::string, std::string>& variables) {
@@ -127,17 +138,23 @@ Call readCall(const SqlRow& row) {
     return call;
 }
 
-CallEvent readEvent(const SqlRow& row) {
+// `at`: the index of its first column (after the call's, in a joined row).
+CallEvent readEvent(const SqlRow& row, std::size_t at = 0) {
     CallEvent event;
-    event.event_id = row.integer(0);
-    event.call_id = row.text(1);
-    event.seq = row.integer(2);
-    event.status = parseCallStatus(row.text(3)).value_or(CallStatus::kFailed);
-    if (auto previous = row.optText(4)) event.previous_status = parseCallStatus(*previous);
-    event.at = row.integer(5);
-    event.source = parseEventSource(row.text(6)).value_or(EventSource::kApi);
-    event.detail = row.text(7);
+    event.event_id = row.integer(at + 0);
+    event.call_id = row.text(at + 1);
+    event.seq = row.integer(at + 2);
+    event.status = parseCallStatus(row.text(at + 3)).value_or(CallStatus::kFailed);
+    if (auto previous = row.optText(at + 4)) event.previous_status = parseCallStatus(*previous);
+    event.at = row.integer(at + 5);
+    event.source = parseEventSource(row.text(at + 6)).value_or(EventSource::kApi);
+    event.detail = row.text(at + 7);
     return event;
+}
+
+// A row of callColumns() followed by eventColumns().
+EventWithCall readEventWithCall(const SqlRow& row) {
+    return {readEvent(row, kCallColumnCount), readCall(row)};
 }
 
 Result<std::vector<Call>> readCalls(Result<SqlResult> result) {
@@ -154,6 +171,28 @@ Result<std::vector<CallEvent>> readEvents(Result<SqlResult> result) {
     events.reserve(result->rows.size());
     for (const auto& row : result->rows) events.push_back(readEvent(row));
     return events;
+}
+
+Result<std::vector<EventWithCall>> readEventsWithCalls(Result<SqlResult> result) {
+    if (!result) return result.error();
+    std::vector<EventWithCall> out;
+    out.reserve(result->rows.size());
+    for (const auto& row : result->rows) out.push_back(readEventWithCall(row));
+    return out;
+}
+
+// An outbox entry must name one of its update's events; anything else is a caller bug, and the
+// batch fails rather than commit events without the deliveries promised for them.
+bool validOutbox(const CallUpdate& update) {
+    for (const OutboxEntry& entry : update.outbox) {
+        if (entry.event_index >= update.events.size()) {
+            log::warn("outbox entry names no event of its update",
+                      {{"call_id", update.call.call_id},
+                       {"event_index", static_cast<std::int64_t>(entry.event_index)}});
+            return false;
+        }
+    }
+    return true;
 }
 
 SqlParam statusParam(const std::optional<CallStatus>& status) {
@@ -221,6 +260,20 @@ constexpr std::string_view kBulkInsertEventsSql =
     " ORDER BY e.i"
     " RETURNING event_id, call_id, seq";
 
+// A new delivery is due at once: the dispatcher sends it as soon as it heads its (call, URL) queue.
+constexpr std::string_view kInsertDeliverySql =
+    "INSERT INTO webhook_deliveries (call_id, event_id, url, state, attempts, next_attempt_at,"
+    " created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4)";
+
+// A batch's deliveries in one statement. ORDER BY event_id: delivery_ids are drawn in insertion
+// order, so a call's deliveries to one URL queue in the order of its events.
+constexpr std::string_view kBulkInsertDeliveriesSql =
+    "INSERT INTO webhook_deliveries (call_id, event_id, url, state, attempts, next_attempt_at,"
+    " created_at)"
+    " SELECT d.call_id, d.event_id, d.url, 'pending', 0, $2::bigint, $2::bigint"
+    " FROM json_to_recordset($1::json) AS d(i integer, call_id uuid, event_id bigint, url text)"
+    " ORDER BY d.event_id, d.i";
+
 // Takes over a key only when its holder is older than the window; no row back means a live
 // holder exists (possibly committed a moment ago by a concurrent create).
 constexpr std::string_view kClaimKeySql =
@@ -248,28 +301,44 @@ const std::string kNonTerminalSql = "SELECT " + callColumns() +
 const std::string kPurgeWhere =
     " WHERE created_at < $1 AND ended_at < $1 AND status IN " + std::string(kTerminal);
 
-// One statement on PostgreSQL, so that no call can start matching between the two deletes.
+// One statement on PostgreSQL, so that no call can start matching between the deletes.
+// Attempts go with their deliveries (ON DELETE CASCADE).
 const std::string kPgPurgeSql = "WITH gone AS (DELETE FROM calls" + kPurgeWhere +
                                 " RETURNING call_id),"
                                 " events AS (DELETE FROM call_events"
+                                " WHERE call_id IN (SELECT call_id FROM gone)),"
+                                " deliveries AS (DELETE FROM webhook_deliveries"
                                 " WHERE call_id IN (SELECT call_id FROM gone))"
                                 " SELECT COUNT(*) FROM gone";
-// SQLite holds the write lock for the whole transaction, so two statements are as good.
+// SQLite holds the write lock for the whole transaction, so separate statements are as good.
 const std::string kSqlitePurgeEventsSql =
     "DELETE FROM call_events WHERE call_id IN (SELECT call_id FROM calls" + kPurgeWhere + ")";
+const std::string kSqlitePurgeDeliveriesSql =
+    "DELETE FROM webhook_deliveries WHERE call_id IN (SELECT call_id FROM calls" + kPurgeWhere +
+    ")";
 const std::string kSqlitePurgeCallsSql = "DELETE FROM calls" + kPurgeWhere;
 
 const std::string kEventsOfCallSql =
-    "SELECT " + std::string(kEventColumns) + " FROM call_events WHERE call_id = $1 ORDER BY seq";
+    "SELECT " + eventColumns() + " FROM call_events WHERE call_id = $1 ORDER BY seq";
 
-const std::string kEventsAfterSql = "SELECT " + std::string(kEventColumns) +
+const std::string kEventsAfterSql = "SELECT " + eventColumns() +
                                     " FROM call_events WHERE event_id > $1"
                                     " ORDER BY event_id LIMIT $2";
 
+// The log in event_id order (its primary key), each event with its call through the calls
+// primary key. Events and their call are purged together, so the join drops nothing.
+const std::string kEventsWithCallsSelect = "SELECT " + callColumns("c.") + ", " +
+                                           eventColumns("e.") +
+                                           " FROM call_events e JOIN calls c"
+                                           " ON c.call_id = e.call_id";
+const std::string kEventsWithCallsAfterSql =
+    kEventsWithCallsSelect + " WHERE e.event_id > $1 ORDER BY e.event_id LIMIT $2";
+const std::string kEventWithCallSql = kEventsWithCallsSelect + " WHERE e.event_id = $1";
+
 }  // namespace
 
-SqlCallStore::SqlCallStore(ConnectionPool& pool, Dialect dialect)
-    : pool_(pool), dialect_(dialect) {}
+SqlCallStore::SqlCallStore(ConnectionPool& pool, Dialect dialect, const Clock& clock)
+    : pool_(pool), dialect_(dialect), clock_(clock) {}
 
 bool SqlCallStore::cannotExist(std::string_view call_id) const {
     return dialect_ == Dialect::kPostgres && !isUuid(call_id);
@@ -289,7 +358,8 @@ Result<void> SqlCallStore::lockForEventRead(SqlConnection& conn) {
     return {};
 }
 
-Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& first) {
+Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& first,
+                                          const std::vector<std::string>& webhook_urls) {
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
     SqlConnection& c = **conn;
@@ -346,7 +416,15 @@ Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& fir
                     return StorageErrc::kConflict;
                 }
             }
-            return event->first().integer(0);
+            const std::int64_t event_id = event->first().integer(0);
+            if (!webhook_urls.empty()) {
+                const UnixMicros now = clock_.now();
+                for (const std::string& url : webhook_urls) {
+                    auto queued = tx.query(kInsertDeliverySql, {call.call_id, event_id, url, now});
+                    if (!queued) return queued.error();
+                }
+            }
+            return event_id;
         });
         if (created) return CreateResult{CreateOutcome::kCreated, call, *created};
         if (!lost_race) return created.error();
@@ -452,6 +530,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::apply(const std::vector<CallUpda
 Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
     SqlConnection& tx, const std::vector<CallUpdate>& batch) {
     std::vector<std::int64_t> ids;
+    std::optional<UnixMicros> now;  // read once, and only for a batch with deliveries
     for (const CallUpdate& update : batch) {
         const Call& call = update.call;
         auto updated = tx.query(
@@ -466,6 +545,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
             log::warn("call update for an unknown call", {{"call_id", call.call_id}});
             return StorageErrc::kQueryFailed;
         }
+        const std::size_t first_id = ids.size();
         for (const CallEvent& event : update.events) {
             auto inserted =
                 tx.query(kInsertEventSql, {call.call_id, event.seq, toString(event.status),
@@ -473,6 +553,24 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
                                            toString(event.source), event.detail});
             if (!inserted) return inserted.error();
             ids.push_back(inserted->first().integer(0));
+        }
+        if (update.outbox.empty()) continue;
+
+        if (!validOutbox(update)) return StorageErrc::kQueryFailed;
+        if (!now) now = clock_.now();
+        // In event order, so that a call's deliveries to one URL queue in the order of its events
+        // (delivery_ids are drawn in insertion order).
+        std::vector<const OutboxEntry*> entries;
+        entries.reserve(update.outbox.size());
+        for (const OutboxEntry& entry : update.outbox) entries.push_back(&entry);
+        std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
+            return a->event_index < b->event_index;
+        });
+        for (const OutboxEntry* entry : entries) {
+            auto queued =
+                tx.query(kInsertDeliverySql,
+                         {call.call_id, ids[first_id + entry->event_index], entry->url, *now});
+            if (!queued) return queued.error();
         }
     }
     return ids;
@@ -489,8 +587,10 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
     rows.reserve(last.size());
     json::array events;
     std::size_t event_count = 0;
+    bool has_outbox = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const Call& call = batch[i].call;
+        has_outbox = has_outbox || !batch[i].outbox.empty();
         if (last[call.call_id] == i) {
             rows.emplace_back(json::object{
                 {"call_id", call.call_id},
@@ -533,7 +633,11 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
         return StorageErrc::kQueryFailed;
     }
     std::vector<std::int64_t> ids;
-    if (event_count == 0) return ids;
+    if (event_count == 0) {
+        // Entries then name events the batch does not carry.
+        if (has_outbox) return StorageErrc::kQueryFailed;
+        return ids;
+    }
     auto inserted = tx.query(kBulkInsertEventsSql, {json::serialize(events)});
     if (!inserted) return inserted.error();
     if (inserted->rows.size() != event_count) return StorageErrc::kQueryFailed;
@@ -553,7 +657,36 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
             ids.push_back(it->second);
         }
     }
+    if (has_outbox) {
+        if (auto queued = enqueueBulk(tx, batch, ids); !queued) return queued.error();
+    }
     return ids;
+}
+
+Result<void> SqlCallStore::enqueueBulk(SqlConnection& tx, const std::vector<CallUpdate>& batch,
+                                       const std::vector<std::int64_t>& ids) {
+    json::array rows;
+    std::size_t first_id = 0;  // index in `ids` of the update's first event
+    for (const CallUpdate& update : batch) {
+        if (!update.outbox.empty()) {
+            if (!validOutbox(update)) return StorageErrc::kQueryFailed;
+            for (const OutboxEntry& entry : update.outbox) {
+                rows.emplace_back(json::object{
+                    {"i", rows.size()},
+                    {"call_id", update.call.call_id},
+                    {"event_id", ids[first_id + entry.event_index]},
+                    {"url", entry.url},
+                });
+            }
+        }
+        first_id += update.events.size();
+    }
+    auto queued = tx.query(kBulkInsertDeliveriesSql, {json::serialize(rows), clock_.now()});
+    if (!queued) return queued.error();
+    if (queued->affected != static_cast<std::int64_t>(rows.size())) {
+        return StorageErrc::kQueryFailed;
+    }
+    return {};
 }
 
 Result<std::vector<Call>> SqlCallStore::nonTerminal() {
@@ -565,8 +698,8 @@ Result<std::vector<Call>> SqlCallStore::nonTerminal() {
 Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    // Idempotency keys go with their call (ON DELETE CASCADE); events have no foreign key (see
-    // the migration) and are deleted here.
+    // Idempotency keys go with their call and attempts with their delivery (ON DELETE CASCADE);
+    // events and deliveries have no foreign key (see the migrations) and are deleted here.
     if (dialect_ == Dialect::kPostgres) {
         auto purged = (*conn)->query(kPgPurgeSql, {cutoff});
         if (!purged) return purged.error();
@@ -575,6 +708,8 @@ Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
     return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::int64_t> {
         auto events = tx.query(kSqlitePurgeEventsSql, {cutoff});
         if (!events) return events.error();
+        auto deliveries = tx.query(kSqlitePurgeDeliveriesSql, {cutoff});
+        if (!deliveries) return deliveries.error();
         auto purged = tx.query(kSqlitePurgeCallsSql, {cutoff});
         if (!purged) return purged.error();
         return purged->affected;
@@ -610,6 +745,32 @@ Result<std::int64_t> SqlCallStore::lastEventId() {
         if (auto locked = lockForEventRead(tx); !locked) return locked.error();
         return read(tx);
     });
+}
+
+Result<std::vector<EventWithCall>> SqlCallStore::eventsWithCallsAfter(std::int64_t after_event_id,
+                                                                      std::size_t limit) {
+    if (limit == 0) return std::vector<EventWithCall>();
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    const auto bounded = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
+    if (dialect_ != Dialect::kPostgres) {
+        return readEventsWithCalls(
+            (*conn)->query(kEventsWithCallsAfterSql, {after_event_id, bounded}));
+    }
+    // Gap-free exactly as eventsAfter: wait for the event writers in flight, then read.
+    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::vector<EventWithCall>> {
+        if (auto locked = lockForEventRead(tx); !locked) return locked.error();
+        return readEventsWithCalls(tx.query(kEventsWithCallsAfterSql, {after_event_id, bounded}));
+    });
+}
+
+Result<std::optional<EventWithCall>> SqlCallStore::eventWithCall(std::int64_t event_id) {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto result = (*conn)->query(kEventWithCallSql, {event_id});
+    if (!result) return result.error();
+    if (result->empty()) return std::optional<EventWithCall>();
+    return std::optional<EventWithCall>(readEventWithCall(result->rows.front()));
 }
 
 }  // namespace ccapi::storage

@@ -18,7 +18,8 @@ SqlDatabase::SqlDatabase(std::string backend, Dialect dialect, std::unique_ptr<C
       clock_(std::move(clock)),
       users_(*pool_, *clock_),
       tokens_(*pool_, dialect, *clock_),
-      calls_(*pool_, dialect) {}
+      calls_(*pool_, dialect, *clock_),
+      webhooks_(*pool_, dialect) {}
 
 Result<void> SqlDatabase::ping() {
     auto conn = pool_->acquire();

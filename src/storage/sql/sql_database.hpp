@@ -8,12 +8,12 @@
 #include "storage/sql/connection_pool.hpp"
 #include "storage/sql/sql_call_store.hpp"
 #include "storage/sql/sql_stores.hpp"
+#include "storage/sql/sql_webhook_store.hpp"
 #include "storage/stores.hpp"
 
 namespace ccapi::storage {
 
-// Owned by the composition root; thread-safe. Every repository shares the one pool; ones added
-// later (the webhook outbox) join here.
+// Owned by the composition root; thread-safe. Every repository shares the one pool.
 class SqlDatabase final : public Database {
 public:
     SqlDatabase(std::string backend, Dialect dialect, std::unique_ptr<ConnectionPool> pool,
@@ -22,6 +22,7 @@ public:
     UserStore& users() override { return users_; }
     TokenStore& tokens() override { return tokens_; }
     CallStore& calls() override { return calls_; }
+    WebhookStore& webhooks() override { return webhooks_; }
 
     std::string_view backend() const override { return backend_; }
     Result<void> ping() override;
@@ -40,6 +41,7 @@ private:
     SqlUserStore users_;
     SqlTokenStore tokens_;
     SqlCallStore calls_;
+    SqlWebhookStore webhooks_;
 };
 
 }  // namespace ccapi::storage

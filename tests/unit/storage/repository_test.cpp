@@ -110,6 +110,33 @@ TEST_P(Migrations, ConcurrentMigrationsApplyEachVersionOnce) {
               static_cast<std::int64_t>(migrations().size()));
 }
 
+TEST_P(Migrations, AVersion1DatabaseUpgradesKeepingItsCalls) {
+    // A database an earlier release migrated: version 1 only, with a call in it.
+    {
+        auto conn = sql().pool().acquire();
+        ASSERT_TRUE(conn);
+        ASSERT_TRUE((*conn)->exec(migrations()[0].sql(sql().dialect())));
+        ASSERT_TRUE(
+            (*conn)->exec("CREATE TABLE schema_migrations ("
+                          " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"));
+    }
+    query("INSERT INTO schema_migrations (version, applied_at) VALUES (1, $1)", {kStart});
+    query(
+        "INSERT INTO calls (call_id, user_id, phone_number, status, context, extension, priority,"
+        " timeout_ms, variables, created_at, updated_at)"
+        " VALUES ($1, 1, '+15551234567', 'answered', 'outbound-ivr', 's', 1, 30000, '{}', $2, $2)",
+        {"3f1c1b4e-7d2a-4c55-9a0e-0a4b1f8f2c01", kStart});
+    ASSERT_EQ(db_->schemaVersion().value(), 1);
+
+    auto migrated = db_->migrate();
+    ASSERT_TRUE(migrated) << migrated.error().message();
+    EXPECT_EQ(*migrated, db_->latestSchemaVersion());
+    auto call = db_->calls().get("3f1c1b4e-7d2a-4c55-9a0e-0a4b1f8f2c01");
+    ASSERT_TRUE(call && call->has_value());
+    EXPECT_EQ((*call)->status, CallStatus::kAnswered);
+    EXPECT_EQ(db_->webhooks().pendingCount().value(), 0);
+}
+
 TEST_P(Migrations, CallSchemaEnforcesOneIdempotencyKeyPerUser) {
     ASSERT_TRUE(db_->migrate());
     constexpr std::string_view call =
@@ -140,6 +167,20 @@ TEST_P(Migrations, CallSchemaRejectsAnUnknownStatus) {
         " VALUES ('3f1c1b4e-7d2a-4c55-9a0e-0a4b1f8f2c01', 1, '+1555', 'exploded', 'c', 's', 1, 1,"
         " 0, 0)");
     EXPECT_FALSE(bad);
+}
+
+TEST_P(Migrations, OutboxSchemaRejectsAnUnknownStateAndAttemptsOfNoDelivery) {
+    ASSERT_TRUE(db_->migrate());
+    auto conn = sql().pool().acquire();
+    ASSERT_TRUE(conn);
+    auto bad_state = (*conn)->query(
+        "INSERT INTO webhook_deliveries (call_id, event_id, url, state, attempts, created_at)"
+        " VALUES ('3f1c1b4e-7d2a-4c55-9a0e-0a4b1f8f2c01', 1, 'https://x', 'lost', 0, 0)");
+    EXPECT_FALSE(bad_state);
+    auto orphan = (*conn)->query(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, duration_ms)"
+        " VALUES (4711, 1, 0, 0)");
+    EXPECT_FALSE(orphan);
 }
 
 // ---------------------------------------------------------------------------------------------
