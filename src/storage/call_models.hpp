@@ -98,9 +98,17 @@ struct CallPage {
 };
 
 // The new full state of one call and the events that led to it (appended in order).
+// One webhook receiver of one event in a CallUpdate (`event_index` indexes its events): the
+// store enqueues the delivery in the transaction that appends the event (webhook_models.hpp).
+struct OutboxEntry {
+    std::size_t event_index = 0;
+    std::string url{};
+};
+
 struct CallUpdate {
     Call call{};
     std::vector<CallEvent> events{};
+    std::vector<OutboxEntry> outbox{};
 };
 
 enum class CreateOutcome {

@@ -15,6 +15,7 @@
 #include "storage/call_models.hpp"
 #include "storage/errors.hpp"
 #include "storage/models.hpp"
+#include "storage/webhook_models.hpp"
 
 namespace ccapi::storage {
 
@@ -63,7 +64,13 @@ public:
     // released key now names the new call; the old call keeps its idempotency_key field as a
     // record. Of concurrent creates with one key exactly one is kCreated. kConflict when the
     // call_id exists.
-    virtual Result<CreateResult> create(const Call& call, const CallEvent& first) = 0;
+    Result<CreateResult> create(const Call& call, const CallEvent& first) {
+        return create(call, first, {});
+    }
+    // The same, and enqueues a webhook delivery of `first` to each of `webhook_urls` in the same
+    // transaction (only when kCreated).
+    virtual Result<CreateResult> create(const Call& call, const CallEvent& first,
+                                        const std::vector<std::string>& webhook_urls) = 0;
     virtual Result<std::optional<Call>> get(std::string_view call_id) = 0;
     virtual Result<CallPage> list(const CallFilter& filter) = 0;
     // The call's events, oldest first.
@@ -71,12 +78,14 @@ public:
     // Writes every update (row state + appended events) in ONE transaction and returns the
     // event_ids assigned, in the order the events appear in the batch (they increase in that
     // order). A call may appear several times; its last update is its final state. An update of
-    // a call that is not stored fails the whole batch (kQueryFailed) and writes nothing.
+    // a call that is not stored fails the whole batch (kQueryFailed) and writes nothing. Each
+    // update's outbox entries become pending webhook deliveries (due now) of its events, in the
+    // same transaction.
     virtual Result<std::vector<std::int64_t>> apply(const std::vector<CallUpdate>& batch) = 0;
     // Every call not in a terminal status, oldest first (engine recovery at start-up).
     virtual Result<std::vector<Call>> nonTerminal() = 0;
-    // Deletes terminal calls that ended before `cutoff` (with their events and idempotency
-    // keys); calls removed.
+    // Deletes terminal calls that ended before `cutoff` (with their events, idempotency keys,
+    // webhook deliveries and attempts); calls removed.
     virtual Result<std::int64_t> purgeEndedBefore(UnixMicros cutoff) = 0;
     // Events with event_id > after_event_id, oldest first, at most `limit` (stream resume).
     // Gap-free: an event committed later never has an id below one already returned, so
@@ -85,6 +94,39 @@ public:
                                                        std::size_t limit) = 0;
     // The highest event_id stored (0 when none); as safe to resume from as eventsAfter's ids.
     virtual Result<std::int64_t> lastEventId() = 0;
+    // eventsAfter with each event's call (its current row): what the event streams send. Same
+    // gap-free guarantee.
+    virtual Result<std::vector<EventWithCall>> eventsWithCallsAfter(std::int64_t after_event_id,
+                                                                    std::size_t limit) = 0;
+    // One event and its call; nullopt when the event (or its call) is gone.
+    virtual Result<std::optional<EventWithCall>> eventWithCall(std::int64_t event_id) = 0;
+};
+
+// The webhook outbox (SPEC §5). Deliveries are created by CallStore::create/apply in the
+// transaction of their event; a single dispatcher per database drives them from here.
+class WebhookStore {
+public:
+    virtual ~WebhookStore() = default;
+    // Pending deliveries with next_attempt_at <= now that head their (call_id, url) queue: no
+    // pending delivery of the same call to the same URL has a lower delivery_id (so a call's
+    // events reach a receiver in order, a later one waiting while an earlier one is retried).
+    // Earliest due first, then by delivery_id; at most `limit`.
+    virtual Result<std::vector<WebhookDelivery>> due(UnixMicros now, std::size_t limit) = 0;
+    // The earliest next_attempt_at of a pending delivery that heads its (call_id, url) queue
+    // (when to look again); nullopt: none.
+    virtual Result<std::optional<UnixMicros>> nextDue() = 0;
+    // Saves the body of the first attempt (kept for every retry). false: no such delivery.
+    virtual Result<bool> setPayload(std::int64_t delivery_id, std::string_view payload) = 0;
+    // Appends `attempt` and moves its delivery to `state` in one transaction: attempts :=
+    // attempt.attempt, last_status_code/last_error from it, next_attempt_at :=
+    // attempt.next_retry_at (pending) or null, delivered_at := attempt.at when delivered.
+    // false: no such delivery.
+    virtual Result<bool> recordAttempt(const WebhookAttempt& attempt, DeliveryState state) = 0;
+    // The call's deliveries, oldest first, and every attempt of them (by delivery, then attempt).
+    virtual Result<std::vector<WebhookDelivery>> forCall(std::string_view call_id) = 0;
+    virtual Result<std::vector<WebhookAttempt>> attemptsForCall(std::string_view call_id) = 0;
+    // Deliveries still pending (the queue depth).
+    virtual Result<std::int64_t> pendingCount() = 0;
 };
 
 // One opened store: the repositories plus schema management. Owned by the composition root.
@@ -94,6 +136,7 @@ public:
     virtual UserStore& users() = 0;
     virtual TokenStore& tokens() = 0;
     virtual CallStore& calls() = 0;
+    virtual WebhookStore& webhooks() = 0;
 
     // "sqlite", "postgresql" or "memory" (DISABLE_DB: SQLite in memory, lost at exit).
     virtual std::string_view backend() const = 0;
