@@ -1,0 +1,307 @@
+#include "receiver.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "core/async.hpp"
+#include "core/result.hpp"
+
+namespace ccapi::webhooks::test {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+struct Pem {
+    std::string certificate;
+    std::string key;
+};
+
+std::string bioText(BIO* bio) {
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+void addExtension(X509* certificate, int nid, const char* value) {
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, certificate, certificate, nullptr, nullptr, 0);
+    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
+    if (!extension) throw std::runtime_error("X509V3_EXT_conf_nid failed");
+    X509_add_ext(certificate, extension, -1);
+    X509_EXTENSION_free(extension);
+}
+
+// Self-signed P-256, for IP 127.0.0.1, valid for a day; it is its own CA.
+Pem selfSignedCertificate() {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
+    if (!key || !certificate) throw std::runtime_error("OpenSSL allocation failed");
+    X509* x = certificate.get();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+    X509_set_pubkey(x, key.get());
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("webhook receiver"), -1, -1,
+                               0);
+    X509_set_issuer_name(x, name);
+    addExtension(x, NID_basic_constraints, "critical,CA:TRUE");
+    addExtension(x, NID_subject_alt_name, "IP:127.0.0.1");
+    if (X509_sign(x, key.get(), EVP_sha256()) == 0) throw std::runtime_error("X509_sign failed");
+    Pem pem;
+    std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_X509(cert_bio.get(), x);
+    pem.certificate = bioText(cert_bio.get());
+    std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    pem.key = bioText(key_bio.get());
+    return pem;
+}
+
+}  // namespace
+
+std::string RecordedRequest::header(std::string_view name) const {
+    auto it = headers.find(lower(name));
+    return it == headers.end() ? std::string() : it->second;
+}
+
+bool RecordedRequest::has(std::string_view name) const { return headers.contains(lower(name)); }
+
+// Coroutines hold a raw pointer: the io_context (declared last but for the acceptor) is
+// destroyed first, and with it every suspended connection, while the rest is still alive.
+struct TestReceiver::State {
+    explicit State(bool use_tls) : tls(use_tls) {}
+
+    const bool tls;
+    std::optional<ssl::context> tls_context;
+    std::string certificate_pem;
+    std::uint16_t port = 0;
+    std::thread thread;
+
+    mutable std::mutex mutex;
+    mutable std::condition_variable changed;
+    std::vector<RecordedRequest> recorded;
+    int fail_times = 0;
+    Reply failure{.status = 500};
+    Reply reply{};
+    int open = 0;
+    int peak = 0;
+
+    asio::io_context io{1};
+    std::optional<tcp::acceptor> acceptor;
+
+    // Records `request` and says how to answer it.
+    Reply take(const http::request<http::string_body>& request) {
+        RecordedRequest r;
+        r.method = std::string(request.method_string());
+        r.target = std::string(request.target());
+        for (const auto& field : request) {
+            r.headers[lower(field.name_string())] = std::string(field.value());
+        }
+        r.body = request.body();
+        std::lock_guard lock(mutex);
+        recorded.push_back(std::move(r));
+        changed.notify_all();
+        if (fail_times > 0) {
+            --fail_times;
+            return failure;
+        }
+        return reply;
+    }
+
+    void connectionOpened() {
+        std::lock_guard lock(mutex);
+        ++open;
+        peak = std::max(peak, open);
+        changed.notify_all();
+    }
+    void connectionClosed() {
+        std::lock_guard lock(mutex);
+        --open;
+        changed.notify_all();
+    }
+};
+
+namespace {
+
+using State = TestReceiver::State;
+
+struct OpenConnection {
+    explicit OpenConnection(State* s) : state(s) { state->connectionOpened(); }
+    ~OpenConnection() { state->connectionClosed(); }
+    State* state;
+};
+
+template <class Stream>
+Task<void> serveRequests(State* state, Stream& stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        ErrorCode ec;
+        http::request<http::string_body> request;
+        co_await http::async_read(stream, buffer, request,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        Reply reply = state->take(request);
+        if (reply.hang) {
+            // Hold the connection without answering until the client gives up (EOF/reset).
+            http::request<http::string_body> never;
+            co_await http::async_read(stream, buffer, never,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+            co_return;
+        }
+        if (reply.delay.count() > 0) {
+            auto executor = co_await asio::this_coro::executor;
+            asio::steady_timer timer(executor, reply.delay);
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        http::response<http::string_body> response(static_cast<http::status>(reply.status), 11);
+        response.set(http::field::content_type, "text/plain");
+        if (!reply.location.empty()) response.set(http::field::location, reply.location);
+        response.body() = reply.body;
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !request.keep_alive()) co_return;
+    }
+}
+
+Task<void> serveConnection(State* state, tcp::socket socket) {
+    OpenConnection counted(state);
+    ErrorCode ec;
+    if (state->tls) {
+        ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
+                                              *state->tls_context);
+        co_await stream.async_handshake(ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        co_await serveRequests(state, stream);
+        stream.next_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    } else {
+        beast::tcp_stream stream(std::move(socket));
+        co_await serveRequests(state, stream);
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    }
+}
+
+Task<void> acceptLoop(State* state) {
+    for (;;) {
+        ErrorCode ec;
+        tcp::socket socket =
+            co_await state->acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        spawn(state->io.get_executor(), serveConnection(state, std::move(socket)),
+              "test-receiver-connection");
+    }
+}
+
+}  // namespace
+
+TestReceiver::TestReceiver(Tls tls) : state_(std::make_shared<State>(tls == Tls::kYes)) {
+    if (state_->tls) {
+        Pem pem = selfSignedCertificate();
+        state_->certificate_pem = pem.certificate;
+        state_->tls_context.emplace(ssl::context::tls_server);
+        state_->tls_context->use_certificate_chain(asio::buffer(pem.certificate));
+        state_->tls_context->use_private_key(asio::buffer(pem.key), ssl::context::pem);
+    }
+    state_->acceptor.emplace(state_->io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    state_->port = state_->acceptor->local_endpoint().port();
+    spawn(state_->io.get_executor(), acceptLoop(state_.get()), "test-receiver-accept");
+    state_->thread = std::thread([state = state_.get()] { state->io.run(); });
+}
+
+TestReceiver::~TestReceiver() {
+    state_->io.stop();
+    state_->thread.join();
+}
+
+std::uint16_t TestReceiver::port() const { return state_->port; }
+
+std::string TestReceiver::url(std::string_view path) const {
+    return std::string(state_->tls ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(state_->port) + std::string(path);
+}
+
+const std::string& TestReceiver::certificatePem() const { return state_->certificate_pem; }
+
+void TestReceiver::answer(Reply reply) {
+    std::lock_guard lock(state_->mutex);
+    state_->fail_times = 0;
+    state_->reply = std::move(reply);
+}
+
+void TestReceiver::failFirst(int times, Reply failure, Reply then) {
+    std::lock_guard lock(state_->mutex);
+    state_->fail_times = times;
+    state_->failure = std::move(failure);
+    state_->reply = std::move(then);
+}
+
+std::vector<RecordedRequest> TestReceiver::requests() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->recorded;
+}
+
+std::size_t TestReceiver::requestCount() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->recorded.size();
+}
+
+bool TestReceiver::waitForRequests(std::size_t count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout,
+                                    [&] { return state_->recorded.size() >= count; });
+}
+
+int TestReceiver::openConnections() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->open;
+}
+
+int TestReceiver::peakConnections() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->peak;
+}
+
+bool TestReceiver::waitForNoConnections(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout, [&] { return state_->open == 0; });
+}
+
+}  // namespace ccapi::webhooks::test
