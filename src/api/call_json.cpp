@@ -72,6 +72,23 @@ boost::json::object eventToJson(const storage::CallEvent& e) {
     return o;
 }
 
+boost::json::object eventMessage(const storage::Call& call, const storage::CallEvent& e) {
+    boost::json::object o;
+    o["event_id"] = e.event_id;
+    o["type"] = "call.status";
+    o["call_id"] = e.call_id;
+    o["status"] = storage::toString(e.status);
+    o["previous_status"] = e.previous_status
+                               ? boost::json::value(storage::toString(*e.previous_status))
+                               : boost::json::value(nullptr);
+    o["at"] = formatIso8601(e.at);
+    o["seq"] = e.seq;
+    o["source"] = storage::toString(e.source);
+    o["detail"] = e.detail;
+    o["call"] = callToJson(call);
+    return o;
+}
+
 std::string_view sessionStatus(storage::CallStatus status) {
     using S = storage::CallStatus;
     switch (status) {

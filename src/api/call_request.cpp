@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -252,6 +253,24 @@ std::string requestHash(const CallRequest& r) {
         out.push_back(kHex[c & 0xf]);
     }
     return out;
+}
+
+bool pointsAtService(std::string_view url, unsigned short service_port) {
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || service_port == 0) return false;
+    unsigned short port = parsed->scheme() == "https" ? 443 : 80;
+    if (parsed->has_port()) port = parsed->port_number();
+    if (port != service_port) return false;
+    std::string host = parsed->host_address();
+    for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (host == "localhost" || host.ends_with(".localhost")) return true;
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(host, ec);
+    if (ec) return false;
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+    }
+    return address.is_loopback() || address.is_unspecified();
 }
 
 }  // namespace ccapi::api

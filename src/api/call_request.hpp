@@ -52,4 +52,8 @@ std::optional<std::string> normalizePhoneNumber(std::string_view raw);
 // A stable digest of the effective request, to tell an idempotent replay from a conflict.
 std::string requestHash(const CallRequest& request);
 
+// True when an http(s) `url` names this service: a loopback, unspecified or "localhost" host on
+// `service_port` (so a webhook cannot make the service POST to itself in a loop).
+bool pointsAtService(std::string_view url, unsigned short service_port);
+
 }  // namespace ccapi::api

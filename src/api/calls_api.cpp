@@ -5,6 +5,7 @@
 
 #include "api/call_json.hpp"
 #include "api/token_api.hpp"
+#include "api/webhook_json.hpp"
 #include "core/ids.hpp"
 #include "core/logging.hpp"
 #include "routing/responses.hpp"
@@ -125,6 +126,8 @@ void CallsApi::registerRoutes(routing::Router& router) {
                [this](RequestContext& c) { return hangup(c); });
     router.add(Verb::get, "/api/v2/calls/{call_id}/events",
                [this](RequestContext& c) { return events(c); });
+    router.add(Verb::get, "/api/v2/calls/{call_id}/webhooks",
+               [this](RequestContext& c) { return webhooks(c); });
 }
 
 Task<Result<std::optional<Call>>> CallsApi::visibleCall(Principal who, std::string call_id) {
@@ -162,6 +165,12 @@ Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::strin
         co_return reply;
     }
     auto& request = std::get<CallRequest>(parsed);
+    if (request.status_callback && pointsAtService(*request.status_callback, d_.service_port)) {
+        auto reply = routing::errorReply(ctx, http::Status::bad_request, "invalid_request",
+                                         "Invalid status_callback: it points at this service");
+        applyRateLimitHeaders(reply.response, decision);
+        co_return reply;
+    }
 
     std::optional<std::string> idempotency_key;
     if (auto key = ctx.header("Idempotency-Key"); !key.empty()) {
@@ -200,7 +209,10 @@ Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::strin
     first.source = storage::EventSource::kApi;
     first.detail = "accepted";
 
-    auto insert = [this, call, first] { return d_.database.calls().create(call, first); };
+    auto webhook_urls = storage::webhookTargets(call, first.status, d_.webhook_url);
+    auto insert = [this, call, first, webhook_urls] {
+        return d_.database.calls().create(call, first, webhook_urls);
+    };
     auto created = co_await offload(d_.blocking, std::move(insert));
     if (!created) co_return storeUnavailable(ctx);
 
@@ -228,6 +240,10 @@ Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::strin
     }
 
     ctx.user = who.username;
+    if (d_.observer) {
+        first.event_id = created->first_event_id;
+        d_.observer->onCommitted(created->call, first);
+    }
     auto result = co_await d_.engine.submit(std::move(created->call));
     switch (result.outcome) {
         case engine::SubmitResult::Outcome::kAccepted:
@@ -422,6 +438,34 @@ Task<http::Reply> CallsApi::events(RequestContext& ctx) {
     co_return routing::jsonReply(
         ctx, http::Status::ok,
         boost::json::object{{"call_id", call_id}, {"events", std::move(items)}});
+}
+
+Task<http::Reply> CallsApi::webhooks(RequestContext& ctx) {
+    auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
+    if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
+        co_return std::move(failure->reply);
+    }
+    auto who = std::get<Principal>(who_or_failure);
+    std::string call_id(ctx.param("call_id"));
+    auto call = co_await visibleCall(who, call_id);
+    if (!call) co_return storeUnavailable(ctx);
+    if (!*call) co_return callNotFound(ctx);
+    using Deliveries =
+        std::pair<std::vector<storage::WebhookDelivery>, std::vector<storage::WebhookAttempt>>;
+    auto read = [this, call_id]() -> Result<Deliveries> {
+        auto deliveries = d_.database.webhooks().forCall(call_id);
+        if (!deliveries) return deliveries.error();
+        auto attempts = d_.database.webhooks().attemptsForCall(call_id);
+        if (!attempts) return attempts.error();
+        return Deliveries{std::move(*deliveries), std::move(*attempts)};
+    };
+    auto found = co_await offload(d_.blocking, std::move(read));
+    if (!found) co_return storeUnavailable(ctx);
+    boost::json::array items;
+    for (const auto& d : found->first) items.push_back(deliveryToJson(d, found->second));
+    co_return routing::jsonReply(
+        ctx, http::Status::ok,
+        boost::json::object{{"call_id", call_id}, {"deliveries", std::move(items)}});
 }
 
 }  // namespace ccapi::api

@@ -20,6 +20,9 @@ struct CallsApiDeps {
     metrics::Registry& registry;
     const Clock& clock;
     CallDefaults defaults;
+    std::optional<std::string> webhook_url{};  // WEBHOOK_URL: every event of every call
+    unsigned short service_port = 0;           // a status_callback may not point back here
+    engine::CallObserver* observer = nullptr;  // told about each created call's first event
 };
 
 // Owned by the composition root; handlers run on any I/O thread.
@@ -37,6 +40,7 @@ private:
     Task<http::Reply> list(routing::RequestContext& ctx);
     Task<http::Reply> hangup(routing::RequestContext& ctx);
     Task<http::Reply> events(routing::RequestContext& ctx);
+    Task<http::Reply> webhooks(routing::RequestContext& ctx);
 
     // The call when it exists and the principal may see it (else nullopt: a 404 for them).
     Task<Result<std::optional<storage::Call>>> visibleCall(Principal who, std::string call_id);

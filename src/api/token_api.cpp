@@ -158,7 +158,7 @@ Task<http::Reply> TokenApi::passwordGrant(RequestContext& ctx, std::string usern
         }
         return d_.hasher.verify(password, user->hashed_password);
     };
-    bool verified = co_await offload(d_.blocking, std::move(check));
+    bool verified = co_await offload(d_.hashing, std::move(check));
     if (!verified || !user || !user->is_active) {
         d_.lockout.recordFailure(username, ctx.client_address, std::chrono::steady_clock::now());
         auth_attempts_.labels({"failure"}).inc();

@@ -21,6 +21,9 @@ struct TokenApiDeps {
     Authenticator& authenticator;
     storage::Database& database;
     BlockingPool& blocking;
+    // bcrypt only: a pool of its own, so a burst of logins never queues the store work of other
+    // requests behind ~0.1–0.7 s hashes (and its threads run at a lower CPU priority).
+    BlockingPool& hashing;
     metrics::Registry& registry;
     const Clock& clock;
 };

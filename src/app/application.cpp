@@ -1,5 +1,8 @@
 #include "app/application.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +20,7 @@
 #include "api/ops_api.hpp"
 #include "api/pbx_status.hpp"
 #include "api/token_api.hpp"
+#include "app/commit_fanout.hpp"
 #include "app/demo.hpp"
 #include "app/http_metrics.hpp"
 #include "app/pbx_status.hpp"
@@ -32,10 +36,14 @@
 #include "core/io_pool.hpp"
 #include "core/logging.hpp"
 #include "engine/call_engine.hpp"
+#include "events/event_feed.hpp"
+#include "events/event_hub.hpp"
+#include "events/events_api.hpp"
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
 #include "routing/pipeline.hpp"
 #include "storage/stores.hpp"
+#include "webhooks/dispatcher.hpp"
 
 #ifndef CCAPI_WEB_ASSETS_DIR
 #define CCAPI_WEB_ASSETS_DIR "web/node_modules"
@@ -71,6 +79,7 @@ struct Application::Parts {
     config::Settings settings;
     SystemClock clock;
     std::unique_ptr<BlockingPool> blocking;
+    std::unique_ptr<BlockingPool> hashing;  // bcrypt, at a lower CPU priority
     std::unique_ptr<storage::Database> database;
     metrics::Registry registry;
     std::unique_ptr<HttpMetrics> http_metrics;
@@ -92,13 +101,23 @@ struct Application::Parts {
     std::unique_ptr<auth::RateLimiter> call_limiter;
     std::unique_ptr<ari::AriClient> ari;
     std::unique_ptr<engine::CallEngine> engine;
-    std::unique_ptr<engine::CallControl> no_pbx;
+    std::unique_ptr<UnconfiguredCallControl> no_pbx;
     std::unique_ptr<api::PbxStatusSource> pbx;
     std::vector<metrics::CallbackHandle> gauges;
 
     std::unique_ptr<api::OpsApi> ops_api;
     std::unique_ptr<api::TokenApi> token_api;
     std::unique_ptr<api::CallsApi> calls_api;
+
+    // Events out: the feed tails the stored log into the hub (streams); the dispatcher drives
+    // the webhook outbox. Both run on one I/O thread and stop before the threads do.
+    std::unique_ptr<events::EventHub> hub;
+    std::unique_ptr<events::EventFeed> feed;
+    std::unique_ptr<webhooks::Dispatcher> dispatcher;
+    std::unique_ptr<CommitFanout> commit_fanout;
+    std::unique_ptr<events::EventsApi> events_api;
+    std::future<void> feed_done;
+    std::future<void> dispatcher_done;
 
     std::unique_ptr<routing::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
@@ -132,6 +151,25 @@ Task<void> maintenanceLoop(Application::Parts& p) {
 
 namespace {
 
+// bcrypt is CPU-bound by design: half the cores (at least one) at nice 10, so that logins never
+// take the CPU the I/O threads need to answer everything else.
+std::unique_ptr<BlockingPool> makeHashingPool() {
+    auto threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+    auto pool = std::make_unique<BlockingPool>(threads);
+    for (unsigned i = 0; i < threads; ++i) {
+        asio::post(pool->executor(), [] {
+            // Linux: a thread's nice value is per thread (its tid is a process id here).
+            ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+        });
+    }
+    return pool;
+}
+
+std::optional<std::string> webhookUrl(const config::Settings& s) {
+    if (s.webhook_url.empty()) return std::nullopt;
+    return s.webhook_url;
+}
+
 Task<void> startEngine(Application::Parts& p) {
     auto started = co_await p.engine->start();
     if (!started) log::error("call engine recovery failed", {{"error", started.error().message()}});
@@ -140,6 +178,46 @@ Task<void> startEngine(Application::Parts& p) {
 Task<void> stopEngine(Application::Parts& p, std::promise<void> done) {
     co_await p.engine->stop();
     done.set_value();
+}
+
+// Runs `task` and then says so: shutdown waits for the loops that reference the parts.
+Task<void> runThenSignal(Task<void> task, std::promise<void> done) {
+    co_await std::move(task);
+    done.set_value();
+}
+
+// The event feed, the webhook dispatcher and the stream endpoints (SPEC §2 "Events out", §5).
+std::optional<std::string> openEventsOut(Application::Parts& p) {
+    auto& s = p.settings;
+    // Not the engine's thread (0) when there is another: the engine's commit loop stays alone.
+    auto executor = p.io->context(p.io->size() > 1 ? 1 : 0).get_executor();
+    p.hub = std::make_unique<events::EventHub>();
+    p.feed =
+        std::make_unique<events::EventFeed>(executor, p.database->calls(), *p.blocking, *p.hub);
+    webhooks::DispatcherOptions options;
+    options.secret = s.webhook_secret;
+    options.retry.max_attempts = s.webhook_max_attempts;
+    options.timeout = std::chrono::seconds(s.webhook_timeout_seconds);
+    options.self_port = static_cast<std::uint16_t>(s.port);
+    try {
+        p.dispatcher = std::make_unique<webhooks::Dispatcher>(executor, *p.database, *p.blocking,
+                                                              p.clock, p.registry, options);
+    } catch (const std::exception& e) {
+        return std::string("webhooks: ") + e.what();
+    }
+    p.commit_fanout = std::make_unique<CommitFanout>(*p.feed, *p.dispatcher, webhookUrl(s));
+    if (p.engine) p.engine->setObserver(p.commit_fanout.get());
+    if (p.no_pbx) p.no_pbx->setObserver(p.commit_fanout.get());
+
+    events::EventsApiOptions stream_options;
+    stream_options.ping_interval = std::chrono::seconds(s.event_stream_ping_seconds);
+    stream_options.queue_limit = static_cast<std::size_t>(s.event_stream_queue_limit);
+    stream_options.allowed_origins = s.allowed_origins;
+    p.events_api = std::make_unique<events::EventsApi>(
+        events::EventsApiDeps{*p.authenticator, *p.hub, p.database->calls(), *p.blocking,
+                              p.registry, p.clock},
+        stream_options);
+    return std::nullopt;
 }
 
 // The call engine and its ARI client; in demo mode without ARI_HTTP_URL the simulator too.
@@ -165,8 +243,8 @@ std::optional<std::string> openCallEngine(Application::Parts& p) {
     }
     if (ari_url.empty()) {
         p.pbx = std::make_unique<api::UnconfiguredPbx>();
-        p.no_pbx =
-            std::make_unique<UnconfiguredCallControl>(p.database->calls(), *p.blocking, p.clock);
+        p.no_pbx = std::make_unique<UnconfiguredCallControl>(p.database->calls(), *p.blocking,
+                                                             p.clock, webhookUrl(s));
         log::warn("ARI_HTTP_URL is not set: calls fail with 503 until a PBX is configured");
         return std::nullopt;
     }
@@ -190,6 +268,7 @@ std::optional<std::string> openCallEngine(Application::Parts& p) {
     options.stale_grace = std::chrono::seconds(s.stale_call_grace_seconds);
     options.retention_days = s.call_retention_days;
     options.cleanup_interval = std::chrono::minutes(std::max(1, s.cleanup_interval_minutes));
+    options.webhook_url = webhookUrl(s);
     p.engine =
         std::make_unique<engine::CallEngine>(executor_context.get_executor(), options, *p.ari,
                                              p.database->calls(), *p.blocking, p.clock, p.registry);
@@ -225,6 +304,9 @@ Application::~Application() {
     if (parts_->blocking) {
         parts_->blocking->join();
     }
+    if (parts_->hashing) {
+        parts_->hashing->join();
+    }
 }
 
 std::optional<std::string> Application::open() {
@@ -244,6 +326,7 @@ std::optional<std::string> Application::open() {
 
     p.blocking = std::make_unique<BlockingPool>(
         std::max<std::size_t>(4, static_cast<std::size_t>(s.db_pool_size)));
+    p.hashing = makeHashingPool();
 
     storage::DatabaseOptions db_options{s.database_url, s.disable_db, s.db_pool_size};
     auto database = storage::openDatabase(db_options);
@@ -267,6 +350,14 @@ std::optional<std::string> Application::open() {
         auto migrated = p.database->migrate();
         if (!migrated) return "database migration failed: " + migrated.error().message();
         log::info("database migrated", {{"from", *version}, {"to", *migrated}});
+    }
+
+    if (!s.webhook_url.empty() &&
+        api::pointsAtService(s.webhook_url, static_cast<unsigned short>(s.port))) {
+        return "WEBHOOK_URL points at this service itself";
+    }
+    if (s.webhook_secret.empty()) {
+        log::warn("WEBHOOK_SECRET is not set: webhook deliveries go out without X-Signature");
     }
 
     p.hasher = std::make_unique<auth::PasswordHasher>();
@@ -310,6 +401,7 @@ std::optional<std::string> Application::open() {
 
     p.io = std::make_unique<IoPool>(static_cast<std::size_t>(s.workers));
     if (auto error = openCallEngine(p)) return error;
+    if (auto error = openEventsOut(p)) return error;
 
     p.http_metrics = std::make_unique<HttpMetrics>(p.registry);
     api::OpsOptions ops{s.app_name, kVersion, s.docs_enabled, s.metrics_enabled, webAssetsDir()};
@@ -318,9 +410,9 @@ std::optional<std::string> Application::open() {
     for (const auto& missing : p.ops_api->missingAssets()) {
         log::warn("documentation asset missing (run `make web`)", {{"file", missing}});
     }
-    p.token_api = std::make_unique<api::TokenApi>(
-        api::TokenApiDeps{*p.hasher, *p.tokens, *p.revocations, *p.token_limiter, *p.lockout,
-                          *p.authenticator, *p.database, *p.blocking, p.registry, p.clock});
+    p.token_api = std::make_unique<api::TokenApi>(api::TokenApiDeps{
+        *p.hasher, *p.tokens, *p.revocations, *p.token_limiter, *p.lockout, *p.authenticator,
+        *p.database, *p.blocking, *p.hashing, p.registry, p.clock});
 
     p.call_limiter = std::make_unique<auth::RateLimiter>(
         auth::RateLimitOptions{s.call_rate_limit_requests,
@@ -330,14 +422,18 @@ std::optional<std::string> Application::open() {
                                s.default_timeout_ms, s.default_caller_id};
     engine::CallControl& control =
         p.engine ? static_cast<engine::CallControl&>(*p.engine) : *p.no_pbx;
-    p.calls_api = std::make_unique<api::CallsApi>(
-        api::CallsApiDeps{*p.authenticator, control, *p.database, *p.blocking, *p.call_limiter,
-                          p.registry, p.clock, defaults});
+    api::CallsApiDeps calls_deps{*p.authenticator, control,    *p.database, *p.blocking,
+                                 *p.call_limiter,  p.registry, p.clock,     defaults};
+    calls_deps.webhook_url = webhookUrl(s);
+    calls_deps.service_port = static_cast<unsigned short>(s.port);
+    calls_deps.observer = p.commit_fanout.get();
+    p.calls_api = std::make_unique<api::CallsApi>(std::move(calls_deps));
 
     routing::Router router;
     p.ops_api->registerRoutes(router);
     p.token_api->registerRoutes(router);
     p.calls_api->registerRoutes(router);
+    p.events_api->registerRoutes(router);
     if (s.docs_enabled) {
         for (const auto& mismatch : api::openapiMismatches(router)) {
             log::error("OpenAPI document out of date", {{"route", mismatch}});
@@ -368,6 +464,13 @@ std::optional<std::string> Application::start() {
                ": " + started.error().message();
     }
     spawn(p.io->context(0).get_executor(), maintenanceLoop(p), "maintenance");
+    std::promise<void> feed_done;
+    p.feed_done = feed_done.get_future();
+    spawn(p.feed->executor(), runThenSignal(p.feed->run(), std::move(feed_done)), "event-feed");
+    std::promise<void> dispatcher_done;
+    p.dispatcher_done = dispatcher_done.get_future();
+    spawn(p.feed->executor(), runThenSignal(p.dispatcher->run(), std::move(dispatcher_done)),
+          "webhook-dispatcher");
     p.io->start();
     log::info("listening", {{"host", p.settings.host},
                             {"port", p.server->port()},
@@ -387,6 +490,8 @@ void Application::waitForShutdown() {
         log::info("shutting down", {{"signal", signal},
                                     {"connections", p.server->activeConnections()},
                                     {"grace_s", p.settings.shutdown_grace_s}});
+        // Streams are not the server's connections any more: close them ourselves (1001).
+        p.events_api->closeAll();
         p.server->shutdown([&p] {
             std::lock_guard lock(p.stop_mutex);
             p.stopped = true;
@@ -404,9 +509,16 @@ void Application::waitForShutdown() {
         spawn(p.engine->executor(), stopEngine(p, std::move(flushed)), "engine-stop");
         done.wait_for(std::chrono::seconds(5));
     }
+    // After the engine's last commit: the feed publishes it, then both loops end. Deliveries in
+    // flight are cancelled unrecorded and sent again after the restart (at least once).
+    p.feed->stop();
+    p.dispatcher->stop();
+    if (p.feed_done.valid()) p.feed_done.wait_for(std::chrono::seconds(5));
+    if (p.dispatcher_done.valid()) p.dispatcher_done.wait_for(std::chrono::seconds(5));
     p.io->stop();
     p.io->join();
     p.blocking->join();
+    p.hashing->join();
     log::info("stopped");
     log::flush();
 }

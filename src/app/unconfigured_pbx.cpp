@@ -17,9 +17,19 @@ Task<engine::SubmitResult> UnconfiguredCallControl::submit(storage::Call call) {
     call.ended_at = now;
     call.updated_at = now;
     call.failure_reason = "PBX not configured";
-    std::vector<storage::CallUpdate> batch{storage::CallUpdate{call, {failed}}};
+    storage::CallUpdate update;
+    update.call = call;
+    update.events.push_back(failed);
+    for (auto& url : storage::webhookTargets(call, failed.status, webhook_url_)) {
+        update.outbox.push_back(storage::OutboxEntry{0, std::move(url)});
+    }
+    std::vector<storage::CallUpdate> batch{std::move(update)};
     auto write = [this, batch] { return store_.apply(batch); };
-    co_await offload(blocking_, std::move(write));
+    auto ids = co_await offload(blocking_, std::move(write));
+    if (ids && !ids->empty() && observer_) {
+        failed.event_id = ids->front();
+        observer_->onCommitted(call, failed);
+    }
     engine::SubmitResult result;
     result.outcome = engine::SubmitResult::Outcome::kUnavailable;
     result.call = std::move(call);

@@ -10,8 +10,11 @@ namespace ccapi::app {
 
 class UnconfiguredCallControl final : public engine::CallControl {
 public:
-    UnconfiguredCallControl(storage::CallStore& store, BlockingPool& blocking, const Clock& clock)
-        : store_(store), blocking_(blocking), clock_(clock) {}
+    UnconfiguredCallControl(storage::CallStore& store, BlockingPool& blocking, const Clock& clock,
+                            std::optional<std::string> webhook_url)
+        : store_(store), blocking_(blocking), clock_(clock), webhook_url_(std::move(webhook_url)) {}
+
+    void setObserver(engine::CallObserver* observer) { observer_ = observer; }
 
     Task<engine::SubmitResult> submit(storage::Call call) override;
     Task<engine::HangupResult> hangup(std::string call_id) override;
@@ -20,6 +23,8 @@ private:
     storage::CallStore& store_;
     BlockingPool& blocking_;
     const Clock& clock_;
+    std::optional<std::string> webhook_url_;
+    engine::CallObserver* observer_ = nullptr;
 };
 
 }  // namespace ccapi::app

@@ -483,6 +483,14 @@ const std::vector<Field>& fields() {
         // Webhooks
         {"WEBHOOK_SECRET", Kind::kString, true, stringField(&S::webhook_secret)},
         {"WEBHOOK_URL", Kind::kString, false, urlField(&S::webhook_url)},
+        {"WEBHOOK_TIMEOUT_SECONDS", Kind::kValue, false,
+         intField(&S::webhook_timeout_seconds, 1, 300)},
+        {"WEBHOOK_MAX_ATTEMPTS", Kind::kValue, false, intField(&S::webhook_max_attempts, 1, 100)},
+        // Event streams
+        {"EVENT_STREAM_PING_SECONDS", Kind::kValue, false,
+         intField(&S::event_stream_ping_seconds, 1, 3600)},
+        {"EVENT_STREAM_QUEUE_LIMIT", Kind::kValue, false,
+         intField(&S::event_stream_queue_limit, 1, 1000000)},
     };
     return kFields;
 }

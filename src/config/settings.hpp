@@ -82,9 +82,16 @@ struct Settings {
     int call_retention_days = 90;  // 0 = keep forever
     int cleanup_interval_minutes = 60;
 
-    // Webhooks
+    // Webhooks (SPEC §5): empty secret = deliveries go out unsigned (warned at start-up)
     std::string webhook_secret;
     std::string webhook_url;
+    int webhook_timeout_seconds = 10;  // per attempt
+    int webhook_max_attempts = 10;     // then the delivery is dead
+
+    // Event streams (SPEC §2 "Events out")
+    int event_stream_ping_seconds = 20;
+    // Messages a stream client may lag behind before it is dropped (WebSocket close 1008).
+    int event_stream_queue_limit = 1000;
 };
 
 struct Sources {

@@ -424,6 +424,11 @@ void CallEngine::enqueue(const CallState& state, const std::vector<Transition>& 
         e.at = now;
         e.source = t.source;
         e.detail = t.detail;
+        // The webhook deliveries commit with their event (SPEC §6: every transition reaches
+        // the outbox), so a crash cannot leave an event without its deliveries.
+        for (auto& url : storage::webhookTargets(call, t.to, options_.webhook_url)) {
+            update.outbox.push_back(storage::OutboxEntry{update.events.size(), std::move(url)});
+        }
         update.events.push_back(std::move(e));
     }
     if (flush_idle_ || batch_.size() >= options_.max_batch) flush_signal_.cancel();

@@ -33,6 +33,8 @@ struct EngineOptions {
     std::chrono::minutes cleanup_interval{60};
     std::chrono::seconds ended_memory{30};  // ended calls still absorb late peer events
     std::chrono::milliseconds sweep_interval{1000};
+    // WEBHOOK_URL: receives every event of every call, besides each call's status_callback.
+    std::optional<std::string> webhook_url{};
 };
 
 // Lives on ONE executor (an I/O thread of its own choosing); every member is touched only there.

@@ -80,5 +80,26 @@ TEST(Form, DecodesPercentAndPlus) {
     EXPECT_TRUE(isValidUtf8("plain ascii"));
 }
 
+TEST(PointsAtService, LoopbackOrUnspecifiedHostOnOurPortIsUs) {
+    EXPECT_TRUE(pointsAtService("http://127.0.0.1:8000/hook", 8000));
+    EXPECT_TRUE(pointsAtService("http://127.9.9.9:8000/hook", 8000));
+    EXPECT_TRUE(pointsAtService("http://localhost:8000/", 8000));
+    EXPECT_TRUE(pointsAtService("http://LOCALHOST:8000/", 8000));
+    EXPECT_TRUE(pointsAtService("http://0.0.0.0:8000/", 8000));
+    EXPECT_TRUE(pointsAtService("http://[::1]:8000/", 8000));
+    EXPECT_TRUE(pointsAtService("http://[::ffff:127.0.0.1]:8000/", 8000));
+    EXPECT_TRUE(pointsAtService("http://127.0.0.1/", 80));
+    EXPECT_TRUE(pointsAtService("https://localhost/", 443));
+}
+
+TEST(PointsAtService, OtherPortsAndHostsAreNot) {
+    EXPECT_FALSE(pointsAtService("http://127.0.0.1:9000/hook", 8000));
+    EXPECT_FALSE(pointsAtService("http://127.0.0.1/hook", 8000));
+    EXPECT_FALSE(pointsAtService("https://example.com:8000/hook", 8000));
+    EXPECT_FALSE(pointsAtService("http://10.1.2.3:8000/hook", 8000));
+    EXPECT_FALSE(pointsAtService("not a url", 8000));
+    EXPECT_FALSE(pointsAtService("http://127.0.0.1:8000/", 0));
+}
+
 }  // namespace
 }  // namespace ccapi::api

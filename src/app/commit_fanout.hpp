@@ -1,0 +1,40 @@
+// Tells everyone who follows commits that something was committed: the event feed (streams)
+// always, the webhook dispatcher only when the event has a receiver. Both are wake-ups; the
+// store stays the source of truth for what they then send.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/call_control.hpp"
+#include "events/event_feed.hpp"
+#include "webhooks/dispatcher.hpp"
+
+namespace ccapi::app {
+
+class CommitFanout final : public engine::CallObserver {
+public:
+    CommitFanout(events::EventFeed& feed, webhooks::Dispatcher& dispatcher,
+                 std::optional<std::string> global_webhook_url)
+        : feed_(feed), dispatcher_(dispatcher), global_url_(std::move(global_webhook_url)) {}
+
+    void onCommitted(const storage::Call& call, const storage::CallEvent& event) override {
+        feed_.onCommitted(call, event);
+        // The same rule that enqueued the deliveries (storage::webhookTargets), without building
+        // the list: most calls have no receiver and must cost nothing here.
+        bool has_receiver =
+            global_url_ ||
+            (call.status_callback && !call.status_callback->empty() &&
+             (!call.status_callback_events ||
+              std::find(call.status_callback_events->begin(), call.status_callback_events->end(),
+                        storage::toString(event.status)) != call.status_callback_events->end()));
+        if (has_receiver) dispatcher_.notify();
+    }
+
+private:
+    events::EventFeed& feed_;
+    webhooks::Dispatcher& dispatcher_;
+    std::optional<std::string> global_url_;
+};
+
+}  // namespace ccapi::app
