@@ -1,6 +1,7 @@
 #include "api/calls_api.hpp"
 
 #include <boost/beast/http/field.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "api/call_json.hpp"
@@ -141,6 +142,32 @@ Task<Result<std::optional<Call>>> CallsApi::visibleCall(Principal who, std::stri
     co_return std::move(*found);
 }
 
+Task<Result<std::shared_ptr<const CachedCall>>> CallsApi::cachedCall(Principal who,
+                                                                     std::string call_id) {
+    using Found = std::shared_ptr<const CachedCall>;
+    if (!isUuid(call_id)) co_return Found{};
+    auto record = d_.cache ? d_.cache->get(call_id) : nullptr;
+    if (!record) {
+        auto ticket = d_.cache ? d_.cache->ticket(call_id) : 0;
+        auto read = [this, call_id]() -> Result<Found> {
+            auto stored = d_.database.calls().get(call_id);
+            if (!stored) return stored.error();
+            if (!*stored) return Found{};
+            auto body = boost::json::serialize(callToJson(**stored));
+            return std::make_shared<const CachedCall>(CachedCall{std::move(**stored), body});
+        };
+        auto loaded = co_await offload(d_.blocking, std::move(read));
+        if (!loaded) co_return loaded.error();
+        record = std::move(*loaded);
+        if (!record) co_return Found{};
+        if (d_.cache) d_.cache->put(record, ticket);
+    }
+    if (record->call.user_id != who.user_id && !who.is_superuser) {
+        co_return Found{};  // another user's call does not exist for this one
+    }
+    co_return record;
+}
+
 Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::string> number,
                                    Shape shape) {
     auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
@@ -278,11 +305,13 @@ Task<http::Reply> CallsApi::get(RequestContext& ctx, Shape shape) {
         co_return std::move(failure->reply);
     }
     auto who = std::get<Principal>(who_or_failure);
-    auto call = co_await visibleCall(who, std::string(ctx.param("call_id")));
-    if (!call) co_return storeUnavailable(ctx);
-    if (!*call) co_return callNotFound(ctx);
-    auto body = shape == Shape::kSession ? sessionToJson(**call) : callToJson(**call);
-    co_return routing::jsonReply(ctx, http::Status::ok, body);
+    auto found = co_await cachedCall(who, std::string(ctx.param("call_id")));
+    if (!found) co_return storeUnavailable(ctx);
+    if (!*found) co_return callNotFound(ctx);
+    if (shape == Shape::kSession) {
+        co_return routing::jsonReply(ctx, http::Status::ok, sessionToJson((*found)->call));
+    }
+    co_return routing::serializedJsonReply(ctx, http::Status::ok, (*found)->v2_body);
 }
 
 namespace {

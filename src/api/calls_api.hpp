@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/authenticator.hpp"
+#include "api/call_cache.hpp"
 #include "api/call_request.hpp"
 #include "auth/rate_limiter.hpp"
 #include "engine/call_control.hpp"
@@ -23,6 +24,7 @@ struct CallsApiDeps {
     std::optional<std::string> webhook_url{};  // WEBHOOK_URL: every event of every call
     unsigned short service_port = 0;           // a status_callback may not point back here
     engine::CallObserver* observer = nullptr;  // told about each created call's first event
+    CallCache* cache = nullptr;  // GET's read cache; invalidated by whoever commits (null: none)
 };
 
 // Owned by the composition root; handlers run on any I/O thread.
@@ -44,6 +46,8 @@ private:
 
     // The call when it exists and the principal may see it (else nullopt: a 404 for them).
     Task<Result<std::optional<storage::Call>>> visibleCall(Principal who, std::string call_id);
+    // The same through the read cache (null: a 404 for them).
+    Task<Result<std::shared_ptr<const CachedCall>>> cachedCall(Principal who, std::string call_id);
 
     CallsApiDeps d_;
     metrics::CounterFamily& rate_limited_;

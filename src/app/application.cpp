@@ -111,6 +111,7 @@ struct Application::Parts {
 
     // Events out: the feed tails the stored log into the hub (streams); the dispatcher drives
     // the webhook outbox. Both run on one I/O thread and stop before the threads do.
+    std::unique_ptr<api::CallCache> call_cache;
     std::unique_ptr<events::EventHub> hub;
     std::unique_ptr<events::EventFeed> feed;
     std::unique_ptr<webhooks::Dispatcher> dispatcher;
@@ -205,7 +206,11 @@ std::optional<std::string> openEventsOut(Application::Parts& p) {
     } catch (const std::exception& e) {
         return std::string("webhooks: ") + e.what();
     }
-    p.commit_fanout = std::make_unique<CommitFanout>(*p.feed, *p.dispatcher, webhookUrl(s));
+    // Room for the calls a busy day reads back; a minute bounds what another process could make
+    // stale (the engine of this one invalidates every call it commits).
+    p.call_cache = std::make_unique<api::CallCache>(200'000, std::chrono::seconds(60));
+    p.commit_fanout =
+        std::make_unique<CommitFanout>(*p.call_cache, *p.feed, *p.dispatcher, webhookUrl(s));
     if (p.engine) p.engine->setObserver(p.commit_fanout.get());
     if (p.no_pbx) p.no_pbx->setObserver(p.commit_fanout.get());
 
@@ -427,6 +432,7 @@ std::optional<std::string> Application::open() {
     calls_deps.webhook_url = webhookUrl(s);
     calls_deps.service_port = static_cast<unsigned short>(s.port);
     calls_deps.observer = p.commit_fanout.get();
+    calls_deps.cache = p.call_cache.get();
     p.calls_api = std::make_unique<api::CallsApi>(std::move(calls_deps));
 
     routing::Router router;

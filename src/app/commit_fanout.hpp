@@ -1,11 +1,14 @@
-// Tells everyone who follows commits that something was committed: the event feed (streams)
-// always, the webhook dispatcher only when the event has a receiver. Both are wake-ups; the
+// Tells everyone who follows commits that something was committed: the GET cache (drops the
+// call), the event feed (streams) always, the webhook dispatcher only when the event has a
+// receiver. Both are wake-ups; the
 // store stays the source of truth for what they then send.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
+#include "api/call_cache.hpp"
 #include "engine/call_control.hpp"
 #include "events/event_feed.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -14,11 +17,15 @@ namespace ccapi::app {
 
 class CommitFanout final : public engine::CallObserver {
 public:
-    CommitFanout(events::EventFeed& feed, webhooks::Dispatcher& dispatcher,
+    CommitFanout(api::CallCache& cache, events::EventFeed& feed, webhooks::Dispatcher& dispatcher,
                  std::optional<std::string> global_webhook_url)
-        : feed_(feed), dispatcher_(dispatcher), global_url_(std::move(global_webhook_url)) {}
+        : cache_(cache),
+          feed_(feed),
+          dispatcher_(dispatcher),
+          global_url_(std::move(global_webhook_url)) {}
 
     void onCommitted(const storage::Call& call, const storage::CallEvent& event) override {
+        cache_.invalidate(call.call_id);
         feed_.onCommitted(call, event);
         // The same rule that enqueued the deliveries (storage::webhookTargets), without building
         // the list: most calls have no receiver and must cost nothing here.
@@ -32,6 +39,7 @@ public:
     }
 
 private:
+    api::CallCache& cache_;
     events::EventFeed& feed_;
     webhooks::Dispatcher& dispatcher_;
     std::optional<std::string> global_url_;

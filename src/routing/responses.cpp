@@ -34,6 +34,14 @@ http::Reply jsonReply(const RequestContext& ctx, http::Status status,
     return {jsonResponse(status, body, ctx.request.version()), {}};
 }
 
+http::Reply serializedJsonReply(const RequestContext& ctx, http::Status status, std::string body) {
+    http::Response response{status, ctx.request.version()};
+    response.set(http::beast::http::field::content_type, "application/json");
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return {std::move(response), {}};
+}
+
 http::Reply errorReply(const RequestContext& ctx, http::Status status, std::string_view code,
                        std::string_view detail) {
     return {errorResponse(status, code, detail, ctx.request_id), {}};

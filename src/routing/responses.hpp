@@ -19,6 +19,8 @@ struct FieldError {
 
 http::Reply jsonReply(const RequestContext& ctx, http::Status status,
                       const boost::json::value& body);
+// A body already serialised as JSON (a cached call record).
+http::Reply serializedJsonReply(const RequestContext& ctx, http::Status status, std::string body);
 // {"detail": detail, "code": code, "request_id": …}
 http::Reply errorReply(const RequestContext& ctx, http::Status status, std::string_view code,
                        std::string_view detail);
