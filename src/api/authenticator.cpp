@@ -10,6 +10,7 @@ namespace {
 
 constexpr auto kUserCacheTtl = std::chrono::seconds(5);
 constexpr std::size_t kUserCacheMax = 10000;
+constexpr std::size_t kVerifiedTokensMax = 10000;
 
 std::string_view bearerToken(std::string_view header) {
     if (header.size() < 7) return {};
@@ -62,6 +63,22 @@ Task<Result<std::optional<storage::User>>> Authenticator::activeUser(std::string
     co_return user;
 }
 
+auth::Claims* Authenticator::verifiedClaims(std::string_view token, auth::Claims& out) {
+    std::lock_guard lock(verified_mutex_);
+    auto it = verified_.find(token);
+    if (it == verified_.end()) return nullptr;
+    out = it->second;
+    return &out;
+}
+
+void Authenticator::rememberVerified(std::string token, const auth::Claims& claims) {
+    std::lock_guard lock(verified_mutex_);
+    if (verified_.contains(token)) return;
+    // Bounded; expired tokens leave with the rest when it fills.
+    if (verified_.size() >= kVerifiedTokensMax) verified_.clear();
+    verified_.emplace(std::move(token), claims);
+}
+
 void Authenticator::forget(const std::string& username) {
     std::lock_guard lock(cache_mutex_);
     cache_.erase(username);
@@ -75,8 +92,15 @@ Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::
     }
     if (token.empty()) co_return AuthFailure{unauthorized(ctx, "Not authenticated")};
 
-    auto claims = tokens_.verify(token, auth::TokenType::kAccess);
+    auth::Claims remembered;
+    Result<auth::Claims> claims = verifiedClaims(token, remembered)
+                                      ? Result<auth::Claims>(std::move(remembered))
+                                      : tokens_.verify(token, auth::TokenType::kAccess);
     if (!claims) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+    if (!tokens_.unexpired(*claims, clock_.now())) {  // a remembered token may have expired
+        co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+    }
+    rememberVerified(token, *claims);
     if (revocations_.isRevoked(claims->jti)) {
         co_return AuthFailure{unauthorized(ctx, "Token has been revoked")};
     }

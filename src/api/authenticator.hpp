@@ -58,6 +58,21 @@ private:
     const Clock& clock_;
     std::mutex cache_mutex_;
     std::unordered_map<std::string, CachedUser> cache_;
+
+    // Access tokens already verified: a client sends the same token on every request, and
+    // decoding plus HMAC plus JSON is most of an authenticated GET's own work. Keyed by the
+    // whole token, so only a byte-identical token hits; expiry and revocation are still
+    // checked on every use.
+    auth::Claims* verifiedClaims(std::string_view token, auth::Claims& out);
+    void rememberVerified(std::string token, const auth::Claims& claims);
+    struct TokenHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view t) const noexcept {
+            return std::hash<std::string_view>{}(t);
+        }
+    };
+    std::mutex verified_mutex_;
+    std::unordered_map<std::string, auth::Claims, TokenHash, std::equal_to<>> verified_;
 };
 
 // 401 with `WWW-Authenticate: Bearer` in the SPEC's error shape.

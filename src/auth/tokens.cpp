@@ -195,6 +195,10 @@ Result<IssuedToken> TokenService::issue(std::string_view subject, TokenType type
     return out;
 }
 
+bool TokenService::unexpired(const Claims& claims, UnixMicros now) const {
+    return now < claims.expires_at + options_.leeway.count() * kMicrosPerSecond;
+}
+
 Result<Claims> TokenService::verify(std::string_view token, TokenType expected) const {
     return verify(token, expected, clock_->now());
 }

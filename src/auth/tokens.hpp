@@ -62,6 +62,9 @@ public:
     // The claims of a valid token of type `expected`, or the AuthErrc saying why not.
     Result<Claims> verify(std::string_view token, TokenType expected) const;
     Result<Claims> verify(std::string_view token, TokenType expected, UnixMicros now) const;
+    // Whether claims that verify() accepted earlier are still within their lifetime at `now`
+    // (exp plus the leeway, as verify() judges it).
+    bool unexpired(const Claims& claims, UnixMicros now) const;
 
     std::chrono::seconds lifetime(TokenType type) const;
     const TokenOptions& options() const { return options_; }

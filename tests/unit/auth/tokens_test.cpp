@@ -175,6 +175,20 @@ TEST_F(TokenServiceTest, ExpiredTokenIsRejected) {
     EXPECT_EQ(svc.verify(issued->token, TokenType::kAccess).error(), AuthErrc::kExpired);
 }
 
+TEST_F(TokenServiceTest, RememberedClaimsExpireExactlyAsVerifyJudges) {
+    auto svc = service();
+    auto issued = svc.issue("alice", TokenType::kAccess);
+    ASSERT_TRUE(issued);
+    auto claims = svc.verify(issued->token, TokenType::kAccess);
+    ASSERT_TRUE(claims);
+    clock_.advance(minutes(30) + seconds(29));
+    EXPECT_TRUE(svc.unexpired(*claims, clock_.now()));
+    EXPECT_TRUE(svc.verify(issued->token, TokenType::kAccess));
+    clock_.advance(seconds(1));
+    EXPECT_FALSE(svc.unexpired(*claims, clock_.now()));
+    EXPECT_FALSE(svc.verify(issued->token, TokenType::kAccess));
+}
+
 TEST_F(TokenServiceTest, ExpiryIsExactWithoutLeeway) {
     TokenOptions o;
     o.leeway = seconds(0);
