@@ -33,6 +33,7 @@ struct WsClient::Impl {
 
     std::optional<unsigned> close_code;
     std::string close_reason;
+    std::size_t pings = 0;
 
     void startRead() {
         if (reading) return;
@@ -92,6 +93,11 @@ Result<void> WsClient::connect(std::string_view target, const HeaderList& header
         req.set(http::field::user_agent, "ccapi-tests");
         for (const auto& [name, value] : headers) req.set(name, value);
     }));
+    impl.pings = 0;
+    impl.ws.control_callback(
+        [counter = &impl.pings](websocket::frame_type kind, beast::string_view) {
+            if (kind == websocket::frame_type::ping) ++*counter;
+        });
     // Our own deadlines govern reads; the stream's idle timer would only get in the way.
     impl.ws.set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
                                                        websocket::stream_base::none(), false});
@@ -202,5 +208,16 @@ Result<void> WsClient::close(unsigned code, std::chrono::milliseconds timeout) {
 }
 
 bool WsClient::isOpen() const { return impl_->open; }
+
+std::size_t WsClient::pingsReceived() const { return impl_->pings; }
+
+Result<void> WsClient::setReceiveBufferSize(int bytes) {
+    if (!impl_->open) return ErrorCode(asio::error::not_connected);
+    ErrorCode ec;
+    beast::get_lowest_layer(impl_->ws).socket().set_option(
+        asio::socket_base::receive_buffer_size(bytes), ec);
+    if (ec) return ec;
+    return {};
+}
 
 }  // namespace ccapi::testhttp

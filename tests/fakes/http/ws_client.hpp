@@ -55,6 +55,12 @@ public:
     Result<void> close(unsigned code = 1000, std::chrono::milliseconds timeout = kDefaultTimeout);
     bool isOpen() const;
 
+    // Pings received from the server so far (seen while a read is in progress).
+    std::size_t pingsReceived() const;
+    // Shrinks the kernel's receive buffer of the open connection (SO_RCVBUF), so that a client
+    // that stops reading makes the server's writes block after little data (slow-consumer tests).
+    Result<void> setReceiveBufferSize(int bytes);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
