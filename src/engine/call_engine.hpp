@@ -16,6 +16,7 @@
 #include "core/async.hpp"
 #include "engine/call_control.hpp"
 #include "engine/call_state_machine.hpp"
+#include "engine/call_table.hpp"
 #include "metrics/registry.hpp"
 #include "storage/stores.hpp"
 
@@ -100,7 +101,7 @@ private:
     CallObserver* observer_ = nullptr;
     std::unique_ptr<Metrics> metrics_;
 
-    std::unordered_map<std::string, CallState> live_;
+    CallTable live_;
     struct Ended {
         CallState state;
         std::chrono::steady_clock::time_point at;
