@@ -21,8 +21,12 @@ constexpr UnixMicros kIdempotencyWindow = 24LL * 3600 * 1'000'000;
 // matter if the winner itself rolls back.
 constexpr int kCreateAttempts = 3;
 constexpr int kMaxPageSize = 500;
-// Any constant works; it only has to be the same in every process writing this database.
-constexpr std::int64_t kEventLogLockKey = 0x6363617069457674;  // "ccapiEvt"
+
+// A create of a batch marks where it begins with a savepoint. They are never released: COMMIT
+// keeps everything below them anyway, and a RELEASE per create would be one more round trip on
+// PostgreSQL. ROLLBACK TO leaves the savepoint in place, so a retry can return to it again.
+constexpr std::string_view kSavepointSql = "SAVEPOINT one_create";
+constexpr std::string_view kRollbackToSavepointSql = "ROLLBACK TO SAVEPOINT one_create";
 
 // The order readCall() reads them in.
 // clang-format off
@@ -344,6 +348,15 @@ bool SqlCallStore::cannotExist(std::string_view call_id) const {
     return dialect_ == Dialect::kPostgres && !isUuid(call_id);
 }
 
+Result<void> SqlCallStore::beginEventWrite(SqlConnection& conn) {
+    if (auto begun = conn.begin(); !begun) return begun;
+    if (auto locked = lockForEventWrite(conn); !locked) {
+        (void)conn.rollback();
+        return locked;
+    }
+    return {};
+}
+
 Result<void> SqlCallStore::lockForEventWrite(SqlConnection& conn) {
     if (dialect_ != Dialect::kPostgres) return {};
     auto locked = conn.query("SELECT pg_advisory_xact_lock_shared($1)", {kEventLogLockKey});
@@ -358,79 +371,208 @@ Result<void> SqlCallStore::lockForEventRead(SqlConnection& conn) {
     return {};
 }
 
+// One caller's create, on its stack while it waits for a leader to answer it.
+struct SqlCallStore::PendingCreate {
+    const Call& call;
+    const CallEvent& first;
+    const std::vector<std::string>& webhook_urls;
+    std::condition_variable wake{};  // answered, or named the next leader
+    // Both set under queue_mutex_.
+    std::optional<Result<CreateResult>> result{};
+    bool lead = false;
+};
+
+std::size_t SqlCallStore::queuedCreates() const {
+    std::lock_guard lock(queue_mutex_);
+    return queue_.size();
+}
+
 Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& first,
                                           const std::vector<std::string>& webhook_urls) {
+    PendingCreate self{call, first, webhook_urls};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&self);
+    if (leading_) {
+        self.wake.wait(lock, [&self] { return self.result.has_value() || self.lead; });
+        if (self.result.has_value()) return std::move(*self.result);
+    }
+    // Leading: this create heads the queue, so the batch taken includes it.
+    leading_ = true;
+    lock.unlock();
+    std::vector<PendingCreate*> batch;
+    std::vector<Result<CreateResult>> results = commitBatch(batch);
+
+    lock.lock();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->result = std::move(results[i]);
+        // Under the lock: the moment it is released the caller may return and take `wake` away.
+        if (batch[i] != &self) batch[i]->wake.notify_one();
+    }
+    return std::move(*self.result);
+}
+
+bool SqlCallStore::takeQueued(std::vector<PendingCreate*>& batch) {
+    const std::size_t before = batch.size();
+    while (!queue_.empty() && batch.size() < kMaxCreateBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+    }
+    return batch.size() > before;
+}
+
+void SqlCallStore::stepDown() {
+    if (queue_.empty()) {
+        leading_ = false;
+        return;
+    }
+    queue_.front()->lead = true;
+    queue_.front()->wake.notify_one();
+}
+
+std::vector<Result<CreateResult>> SqlCallStore::commitBatch(
+    std::vector<PendingCreate*>& batch) noexcept {
+    auto failAll = [&batch](ErrorCode error) {
+        return std::vector<Result<CreateResult>>(batch.size(), Result<CreateResult>(error));
+    };
+    // Creates are taken from the queue only once the transaction holds the write lock (SQLite's
+    // writer, the event-log lock here), and again after each round of them, until the queue is
+    // found empty: everyone who queued while we waited for the lock or wrote the rows before
+    // them joins this commit. (Callers answered together come back together; without this the
+    // first one back would commit alone while the rest queued behind it, halving the batches.)
     auto conn = pool_.acquire();
-    if (!conn) return conn.error();
-    SqlConnection& c = **conn;
+    Result<void> ready = conn ? beginEventWrite(**conn) : Result<void>(conn.error());
+    std::unique_lock lock(queue_mutex_);
+    takeQueued(batch);
+    if (!ready) {
+        stepDown();
+        return failAll(ready.error());
+    }
+    lock.unlock();
+
+    SqlConnection& tx = **conn;
+    std::vector<Result<CreateResult>> results;
+    results.reserve(kMaxCreateBatch);
+    bool kept_any = false;
+    for (;;) {
+        for (std::size_t i = results.size(); i < batch.size(); ++i) {
+            results.emplace_back(StorageErrc::kQueryFailed);
+            if (auto settled = createInBatch(tx, *batch[i], kept_any, results.back()); !settled) {
+                (void)tx.rollback();
+                lock.lock();
+                stepDown();
+                return failAll(settled.error());
+            }
+        }
+        lock.lock();
+        if (!takeQueued(batch)) break;
+        lock.unlock();
+    }
+    // The lead passes on before the commit, not after: the next batch is written while this one
+    // waits for its flush. On PostgreSQL the two flushes then overlap (and the server may merge
+    // them); SQLite's next leader waits for the writer lock, gathering its batch meanwhile. The
+    // next batch can only wait on rows of this one (a shared key or call_id), never the other
+    // way round, so the two cannot deadlock, and a create that waited sees this commit's rows
+    // as a lost race and answers from them.
+    stepDown();
+    lock.unlock();
+    if (auto committed = tx.commit(); !committed) {
+        (void)tx.rollback();
+        return failAll(committed.error());
+    }
+    return results;
+}
+
+// While no earlier create of the transaction is kept, a failure rolls the transaction back and
+// begins it again: that undoes exactly this create, and a lone create, the common case at low
+// load, then sends no statement more than a transaction of its own would.
+Result<void> SqlCallStore::createInBatch(SqlConnection& tx, const PendingCreate& create,
+                                         bool& kept_any, Result<CreateResult>& out) {
+    const bool savepoint = kept_any;
+    if (savepoint) {
+        // A cached statement: it runs once per create of every busy batch.
+        if (auto set = tx.query(kSavepointSql); !set) return set.error();
+    }
+    for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
+        bool lost_race = false;
+        out = insertCreate(tx, create, lost_race);
+        if (out) {
+            kept_any = kept_any || out->outcome == CreateOutcome::kCreated;
+            return {};
+        }
+        Result<void> undone = [&]() -> Result<void> {
+            if (savepoint) return tx.exec(kRollbackToSavepointSql);
+            if (auto rolled_back = tx.rollback(); !rolled_back) return rolled_back;
+            return beginEventWrite(tx);
+        }();
+        if (!undone) return undone.error();
+        if (!lost_race) return {};
+    }
+    log::warn("idempotent create kept losing races", {{"call_id", create.call.call_id}});
+    out = StorageErrc::kConflict;
+    return {};
+}
+
+Result<CreateResult> SqlCallStore::insertCreate(SqlConnection& tx, const PendingCreate& create,
+                                                bool& lost_race) {
+    const Call& call = create.call;
+    const CallEvent& first = create.first;
+    // The window is measured from the new request, whose time the caller stamped.
+    const UnixMicros live_since = call.created_at - kIdempotencyWindow;
+    if (call.idempotency_key) {
+        // Inside the transaction: a create earlier in the same batch is seen like a committed one.
+        auto existing = tx.query(kFindKeySql, {call.user_id, *call.idempotency_key, live_since});
+        if (!existing) return existing.error();
+        if (!existing->empty()) {
+            const SqlRow& row = existing->rows.front();
+            CreateResult result;
+            result.outcome = row.text(kCallColumnCount) == call.request_hash
+                                 ? CreateOutcome::kReplayed
+                                 : CreateOutcome::kKeyConflict;
+            result.call = readCall(row);
+            return result;
+        }
+    }
 
     const std::string variables = variablesJson(call.variables);
     const std::optional<std::string> callback_events =
         callbackEventsJson(call.status_callback_events);
-    // The window is measured from the new request, whose time the caller stamped.
-    const UnixMicros live_since = call.created_at - kIdempotencyWindow;
-
-    for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
-        if (call.idempotency_key) {
-            auto existing = c.query(kFindKeySql, {call.user_id, *call.idempotency_key, live_since});
-            if (!existing) return existing.error();
-            if (!existing->empty()) {
-                const SqlRow& row = existing->rows.front();
-                CreateResult result;
-                result.outcome = row.text(kCallColumnCount) == call.request_hash
-                                     ? CreateOutcome::kReplayed
-                                     : CreateOutcome::kKeyConflict;
-                result.call = readCall(row);
-                return result;
-            }
+    auto inserted = tx.query(kInsertCallSql, {call.call_id,          call.user_id,
+                                              call.phone_number,     toString(call.status),
+                                              call.context,          call.extension,
+                                              call.priority,         call.timeout_ms,
+                                              call.caller_id,        variables,
+                                              call.channel,          call.created_at,
+                                              call.dialed_at,        call.answered_at,
+                                              call.ended_at,         call.duration,
+                                              call.failure_reason,   call.hangup_cause,
+                                              call.hangup_cause_txt, call.attempt_number,
+                                              call.version,          call.status_callback,
+                                              callback_events,       call.idempotency_key,
+                                              call.request_hash,     call.updated_at});
+    if (!inserted) return inserted.error();
+    auto event = tx.query(kInsertEventSql, {call.call_id, first.seq, toString(first.status),
+                                            statusParam(first.previous_status), first.at,
+                                            toString(first.source), first.detail});
+    if (!event) return event.error();
+    if (call.idempotency_key) {
+        auto claimed =
+            tx.query(kClaimKeySql, {call.user_id, *call.idempotency_key, call.request_hash,
+                                    call.call_id, call.created_at, live_since});
+        if (!claimed) return claimed.error();
+        if (claimed->empty()) {
+            lost_race = true;
+            return StorageErrc::kConflict;
         }
-
-        bool lost_race = false;
-        auto created = inTransaction(c, [&](SqlConnection& tx) -> Result<std::int64_t> {
-            if (auto locked = lockForEventWrite(tx); !locked) return locked.error();
-            auto inserted = tx.query(kInsertCallSql, {call.call_id,          call.user_id,
-                                                      call.phone_number,     toString(call.status),
-                                                      call.context,          call.extension,
-                                                      call.priority,         call.timeout_ms,
-                                                      call.caller_id,        variables,
-                                                      call.channel,          call.created_at,
-                                                      call.dialed_at,        call.answered_at,
-                                                      call.ended_at,         call.duration,
-                                                      call.failure_reason,   call.hangup_cause,
-                                                      call.hangup_cause_txt, call.attempt_number,
-                                                      call.version,          call.status_callback,
-                                                      callback_events,       call.idempotency_key,
-                                                      call.request_hash,     call.updated_at});
-            if (!inserted) return inserted.error();
-            auto event = tx.query(kInsertEventSql, {call.call_id, first.seq, toString(first.status),
-                                                    statusParam(first.previous_status), first.at,
-                                                    toString(first.source), first.detail});
-            if (!event) return event.error();
-            if (call.idempotency_key) {
-                auto claimed =
-                    tx.query(kClaimKeySql, {call.user_id, *call.idempotency_key, call.request_hash,
-                                            call.call_id, call.created_at, live_since});
-                if (!claimed) return claimed.error();
-                if (claimed->empty()) {
-                    lost_race = true;
-                    return StorageErrc::kConflict;
-                }
-            }
-            const std::int64_t event_id = event->first().integer(0);
-            if (!webhook_urls.empty()) {
-                const UnixMicros now = clock_.now();
-                for (const std::string& url : webhook_urls) {
-                    auto queued = tx.query(kInsertDeliverySql, {call.call_id, event_id, url, now});
-                    if (!queued) return queued.error();
-                }
-            }
-            return event_id;
-        });
-        if (created) return CreateResult{CreateOutcome::kCreated, call, *created};
-        if (!lost_race) return created.error();
     }
-    log::warn("idempotent create kept losing races", {{"call_id", call.call_id}});
-    return StorageErrc::kConflict;
+    const std::int64_t event_id = event->first().integer(0);
+    if (!create.webhook_urls.empty()) {
+        const UnixMicros now = clock_.now();
+        for (const std::string& url : create.webhook_urls) {
+            auto queued = tx.query(kInsertDeliverySql, {call.call_id, event_id, url, now});
+            if (!queued) return queued.error();
+        }
+    }
+    return CreateResult{CreateOutcome::kCreated, call, event_id};
 }
 
 Result<std::optional<Call>> SqlCallStore::get(std::string_view call_id) {

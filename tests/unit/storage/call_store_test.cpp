@@ -6,11 +6,15 @@
 #include <chrono>
 #include <cstdio>
 #include <latch>
+#include <map>
+#include <memory>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "core/ids.hpp"
+#include "storage/sql/sql_call_store.hpp"
 #include "store_fixture.hpp"
 
 namespace ccapi::storage::testing {
@@ -383,6 +387,273 @@ TEST_P(CallStore, ConcurrentCreatesWithOneKeyAndDifferentBodiesCreateOneCall) {
     EXPECT_EQ(conflicts, kThreads - 1);
     EXPECT_EQ(other, 0);
     EXPECT_EQ(count("calls"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrent creates (they share transactions: group commit)
+
+// A request of the mixed load below and what came back.
+struct Attempt {
+    enum class Kind { kUnique, kContestedId, kSharedKey } kind = Kind::kUnique;
+    int group = 0;  // which contested call_id / shared key
+    bool with_hooks = false;
+    Call call;
+    Result<CreateResult> result = StorageErrc::kQueryFailed;
+};
+
+TEST_P(CallStore, ManyThreadsCreatingAtOnceStoreEveryCallExactlyOnce) {
+    constexpr int kThreads = 16;
+    constexpr int kPerThread = 100;
+    constexpr int kContestedIds = 8;  // call_ids every thread tries to create once
+    constexpr int kSharedKeys = 8;    // idempotency keys every thread uses once
+    const std::vector<std::string> hooks{"https://a.example.com/h", "https://b.example.com/h"};
+
+    std::vector<std::string> contested;
+    for (int i = 0; i < kContestedIds; ++i) contested.push_back(newUuid());
+    std::vector<std::vector<Attempt>> plans(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        auto& plan = plans[static_cast<std::size_t>(t)];
+        for (int j = 0; j < kPerThread; ++j) {
+            Attempt a;
+            a.call = newCall(1 + t % 3, kStart + j);
+            if (j < kContestedIds) {
+                a.kind = Attempt::Kind::kContestedId;
+                a.group = j;
+                a.call.call_id = contested[static_cast<std::size_t>(j)];
+                a.call.user_id = 1;
+            } else if (j < kContestedIds + kSharedKeys) {
+                // Even keys carry one body (replays), odd ones a body per thread (conflicts).
+                a.kind = Attempt::Kind::kSharedKey;
+                a.group = j - kContestedIds;
+                a.call.user_id = 1;
+                a.call.idempotency_key = "shared-" + std::to_string(a.group);
+                a.call.request_hash = a.group % 2 == 0 ? "same-body" : "body-" + std::to_string(t);
+            } else {
+                a.with_hooks = j % 2 == 0;
+            }
+            plan.push_back(std::move(a));
+        }
+        // Each thread in its own order, so that the contested requests meet in varying batches.
+        std::mt19937 rng(static_cast<unsigned>(t));
+        std::shuffle(plan.begin(), plan.end(), rng);
+    }
+
+    std::latch start(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            start.arrive_and_wait();
+            for (Attempt& a : plans[static_cast<std::size_t>(t)]) {
+                a.result = calls().create(a.call, firstEvent(a.call),
+                                          a.with_hooks ? hooks : std::vector<std::string>{});
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    std::map<std::string, const Attempt*> created;  // call_id -> the attempt that made it
+    std::vector<int> contested_wins(kContestedIds), key_wins(kSharedKeys);
+    std::vector<std::string> key_winner(kSharedKeys);
+    std::size_t hooked = 0;
+    for (const auto& plan : plans) {
+        for (const Attempt& a : plan) {
+            if (a.kind == Attempt::Kind::kContestedId && !a.result) {
+                EXPECT_EQ(a.result.error(), StorageErrc::kConflict);
+                continue;
+            }
+            ASSERT_TRUE(a.result) << a.result.error().message();
+            if (a.result->outcome != CreateOutcome::kCreated) continue;
+            EXPECT_GT(a.result->first_event_id, 0);
+            expectSameCall(a.result->call, a.call);
+            EXPECT_TRUE(created.emplace(a.call.call_id, &a).second) << "created twice";
+            hooked += a.with_hooks;
+            if (a.kind == Attempt::Kind::kContestedId) ++contested_wins[a.group];
+            if (a.kind == Attempt::Kind::kSharedKey) {
+                ++key_wins[a.group];
+                key_winner[a.group] = a.call.call_id;
+            }
+        }
+    }
+    for (int i = 0; i < kContestedIds; ++i) EXPECT_EQ(contested_wins[i], 1) << "call_id " << i;
+    for (int k = 0; k < kSharedKeys; ++k) EXPECT_EQ(key_wins[k], 1) << "key " << k;
+    for (const auto& plan : plans) {
+        for (const Attempt& a : plan) {
+            if (a.kind == Attempt::Kind::kUnique) {
+                EXPECT_EQ(a.result->outcome, CreateOutcome::kCreated);
+            }
+            if (a.kind != Attempt::Kind::kSharedKey ||
+                a.result->outcome == CreateOutcome::kCreated) {
+                continue;
+            }
+            EXPECT_EQ(a.result->outcome,
+                      a.group % 2 == 0 ? CreateOutcome::kReplayed : CreateOutcome::kKeyConflict);
+            EXPECT_EQ(a.result->call.call_id, key_winner[a.group]);
+            EXPECT_EQ(a.result->first_event_id, 0);
+        }
+    }
+    const std::size_t expected_created = static_cast<std::size_t>(
+        kThreads * (kPerThread - kContestedIds - kSharedKeys) + kContestedIds + kSharedKeys);
+    EXPECT_EQ(created.size(), expected_created);
+
+    // What is stored: each created call once, with its one first event under the id reported.
+    auto stored_calls = query("SELECT call_id, request_hash FROM calls");
+    EXPECT_EQ(stored_calls.rows.size(), expected_created);
+    for (const SqlRow& row : stored_calls.rows) {
+        auto it = created.find(row.text(0));
+        ASSERT_NE(it, created.end()) << "a call stored but not reported created: " << row.text(0);
+        EXPECT_EQ(row.text(1), it->second->call.request_hash);  // the winner's row
+    }
+    EXPECT_EQ(count("idempotency_keys"), kSharedKeys);
+    std::set<std::int64_t> event_ids;
+    auto events = query("SELECT call_id, event_id, seq FROM call_events");
+    EXPECT_EQ(events.rows.size(), expected_created);
+    for (const SqlRow& row : events.rows) {
+        auto it = created.find(row.text(0));
+        ASSERT_NE(it, created.end()) << "an event of a call not created: " << row.text(0);
+        EXPECT_EQ(row.integer(1), it->second->result->first_event_id);
+        EXPECT_EQ(row.integer(2), 1);
+        EXPECT_TRUE(event_ids.insert(row.integer(1)).second);
+    }
+    std::map<std::string, int> deliveries;
+    for (const SqlRow& row : query("SELECT call_id, event_id FROM webhook_deliveries").rows) {
+        auto it = created.find(row.text(0));
+        ASSERT_NE(it, created.end()) << "a delivery of a call not created: " << row.text(0);
+        EXPECT_TRUE(it->second->with_hooks);
+        EXPECT_EQ(row.integer(1), it->second->result->first_event_id);
+        ++deliveries[row.text(0)];
+    }
+    EXPECT_EQ(deliveries.size(), hooked);
+    for (const auto& [call_id, n] : deliveries) EXPECT_EQ(n, 2) << call_id;
+    // Readers resuming from the last id see every event.
+    EXPECT_EQ(calls().eventsAfter(0, 100'000).value().size(), expected_created);
+    EXPECT_EQ(calls().lastEventId().value(), *event_ids.rbegin());
+}
+
+// Lines creates up in one batch: holds back the leader (on the SQLite writer lock, the one
+// connection of an in-memory database, PostgreSQL's event-log lock) while callers queue one at a
+// time, in order, then lets the batch go.
+class OneBatch {
+public:
+    OneBatch(SqlDatabase& db, Backend backend) : db_(db) {
+        auto conn = db.pool().acquire();
+        EXPECT_TRUE(conn);
+        if (!conn) return;
+        hold_ = std::move(*conn);
+        if (backend == Backend::kSqliteMemory) return;
+        EXPECT_TRUE(hold_->begin());
+        if (backend == Backend::kPostgres) {
+            EXPECT_TRUE(
+                hold_->query("SELECT pg_advisory_xact_lock($1)", {SqlCallStore::kEventLogLockKey}));
+        }
+    }
+
+    // Runs create(call) on a thread of its own once the creates before it are queued.
+    void add(const Call& call, const CallEvent& first) {
+        auto& store = dynamic_cast<SqlCallStore&>(db_.calls());
+        const std::size_t queued = results_.size();
+        results_.push_back(std::make_unique<Result<CreateResult>>(StorageErrc::kQueryFailed));
+        threads_.emplace_back([&store, call, first, out = results_.back().get()] {
+            *out = store.create(call, first);
+        });
+        waitFor([&] { return store.queuedCreates() == queued + 1; });
+    }
+
+    // Lets the leader go and waits for every answer.
+    std::vector<Result<CreateResult>> commit() {
+        EXPECT_TRUE(hold_->rollback());
+        hold_ = PooledConnection();
+        for (auto& t : threads_) t.join();
+        std::vector<Result<CreateResult>> out;
+        for (const auto& r : results_) out.push_back(*r);
+        return out;
+    }
+
+private:
+    template <class Pred>
+    static void waitFor(Pred ready) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!ready()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ADD_FAILURE() << "the create did not queue";
+                return;
+            }
+            std::this_thread::yield();
+        }
+    }
+
+    SqlDatabase& db_;
+    PooledConnection hold_;
+    std::vector<std::unique_ptr<Result<CreateResult>>> results_;
+    std::vector<std::thread> threads_;
+};
+
+// Every way one create can fail, at the start of the transaction (where a failure begins it
+// again) and after a create already kept (where it rolls back to its savepoint).
+TEST_P(CallStore, FailingCreatesInABatchFailOnlyThemselves) {
+    for (bool failures_first : {true, false}) {
+        SCOPED_TRACE(failures_first ? "failures first" : "failures after a kept create");
+        query("DELETE FROM idempotency_keys");
+        query("DELETE FROM call_events");
+        query("DELETE FROM calls");
+        Call existing = newCall(1);
+        create(existing);
+        // An event without its call: creating that call then fails on its event, after its
+        // own row was written, which must go too.
+        Call orphaned = newCall(1);
+        query(
+            "INSERT INTO call_events (call_id, seq, status, at, source, detail)"
+            " VALUES ($1, 1, 'pending', 1, 'api', 'orphan')",
+            {orphaned.call_id});
+
+        Call fresh_a = newCall(1), fresh_b = newCall(2);
+        Call keyed = newCall(3), replay = newCall(3), other_body = newCall(3);
+        for (Call* c : {&keyed, &replay, &other_body}) c->idempotency_key = "batch-key";
+        keyed.request_hash = replay.request_hash = "same-body";
+        other_body.request_hash = "other-body";
+
+        OneBatch batch(sql(), GetParam());
+        if (!failures_first) batch.add(fresh_a, firstEvent(fresh_a));
+        batch.add(existing, firstEvent(existing));  // 1: duplicate call_id
+        batch.add(orphaned, firstEvent(orphaned));  // 2: its event collides
+        if (failures_first) batch.add(fresh_a, firstEvent(fresh_a));
+        batch.add(keyed, firstEvent(keyed));
+        batch.add(replay, firstEvent(replay));
+        batch.add(other_body, firstEvent(other_body));
+        batch.add(fresh_b, firstEvent(fresh_b));
+        auto results = batch.commit();
+        ASSERT_EQ(results.size(), 7u);
+
+        const std::size_t a = failures_first ? 2 : 0;
+        const std::size_t dup = failures_first ? 0 : 1;
+        ASSERT_FALSE(results[dup]);
+        EXPECT_EQ(results[dup].error(), StorageErrc::kConflict);
+        ASSERT_FALSE(results[dup + 1]);
+        EXPECT_EQ(results[dup + 1].error(), StorageErrc::kConflict);
+        for (std::size_t i : {a, std::size_t{3}, std::size_t{6}}) {
+            ASSERT_TRUE(results[i]) << i << ": " << results[i].error().message();
+            EXPECT_EQ(results[i]->outcome, CreateOutcome::kCreated) << i;
+        }
+        ASSERT_TRUE(results[4] && results[5]);
+        EXPECT_EQ(results[4]->outcome, CreateOutcome::kReplayed);
+        EXPECT_EQ(results[4]->call.call_id, keyed.call_id);
+        EXPECT_EQ(results[5]->outcome, CreateOutcome::kKeyConflict);
+        EXPECT_EQ(results[5]->call.call_id, keyed.call_id);
+
+        // Created in batch order, each with its one event under the id reported.
+        EXPECT_LT(results[a]->first_event_id, results[3]->first_event_id);
+        EXPECT_LT(results[3]->first_event_id, results[6]->first_event_id);
+        for (std::size_t i : {a, std::size_t{3}, std::size_t{6}}) {
+            expectSameCall(stored(results[i]->call.call_id), results[i]->call);
+            auto events = calls().events(results[i]->call.call_id).value();
+            ASSERT_EQ(events.size(), 1u);
+            EXPECT_EQ(events[0].event_id, results[i]->first_event_id);
+        }
+        EXPECT_FALSE(calls().get(orphaned.call_id).value());
+        EXPECT_EQ(count("calls"), 4);
+        EXPECT_EQ(count("call_events"), 5);  // the orphan, `existing` and the three created
+        EXPECT_EQ(count("idempotency_keys"), 1);
+        EXPECT_EQ(stored(existing.call_id).request_hash, existing.request_hash);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -878,6 +1149,76 @@ TEST_P(CallStore, ApplyThroughputIsReported) {
         backendName({GetParam(), 0}).c_str(), kBatches, kBatchSize, 2 * kBatchSize, rows / seconds,
         seconds * 1000 / kBatches);
     EXPECT_EQ(count("call_events"), 2 * kBatches * kBatchSize);
+}
+
+// The test server runs PostgreSQL with fsync and synchronous_commit off; a create's cost is its
+// commit's flush, so the measurement turns durability on for its duration (the server is this
+// binary's alone, and its tests run one at a time).
+class DurableCommits {
+public:
+    DurableCommits(ConnectionPool& pool, Backend backend) : pool_(pool) {
+        if (backend == Backend::kPostgres) set("SET", "on");
+    }
+    ~DurableCommits() {
+        if (active_) set("RESET", "off");
+    }
+    DurableCommits(const DurableCommits&) = delete;
+    DurableCommits& operator=(const DurableCommits&) = delete;
+
+private:
+    void set(const std::string& verb, const std::string& expected) {
+        auto conn = pool_.acquire();
+        ASSERT_TRUE(conn);
+        for (const char* name : {"fsync", "synchronous_commit"}) {
+            std::string value = verb == "SET" ? " = on" : "";
+            ASSERT_TRUE((*conn)->exec("ALTER SYSTEM " + verb + " " + name + value));
+        }
+        ASSERT_TRUE((*conn)->query("SELECT pg_reload_conf()"));
+        active_ = true;
+        // A backend applies the reload before its next command; wait until this one has (the
+        // others have too by their next command).
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto shown = (*conn)->query(
+                "SELECT current_setting('fsync') || '/' || current_setting('synchronous_commit')");
+            ASSERT_TRUE(shown);
+            if (shown->first().text(0) == expected + "/" + expected) return;
+            std::this_thread::yield();
+        }
+        FAIL() << "durability settings did not become " << expected;
+    }
+
+    ConnectionPool& pool_;
+    bool active_ = false;
+};
+
+TEST_P(CallStore, CreateThroughputIsReported) {
+    DurableCommits durable(sql().pool(), GetParam());
+    auto run = [&](int threads, int each) {
+        std::latch start(threads + 1);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&] {
+                std::vector<Call> mine;
+                for (int i = 0; i < each; ++i) mine.push_back(newCall(1, kStart + i));
+                start.arrive_and_wait();
+                for (const Call& call : mine) {
+                    if (!tryCreate(call)) ADD_FAILURE() << "create failed";
+                }
+            });
+        }
+        start.arrive_and_wait();
+        auto started = std::chrono::steady_clock::now();
+        for (auto& w : workers) w.join();
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return threads * each / seconds;
+    };
+    double alone = run(1, 200);
+    double together = run(16, 100);
+    std::printf("[ perf     ] create on %s: %.0f creates/s from 1 thread, %.0f from 16 threads\n",
+                backendName({GetParam(), 0}).c_str(), alone, together);
+    EXPECT_EQ(count("calls"), 200 + 16 * 100);
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, CallStore, CCAPI_BACKENDS, backendName);
