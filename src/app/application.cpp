@@ -329,8 +329,10 @@ std::optional<std::string> Application::open() {
         log::warn("SECRET_KEY not set: using a random key; tokens will not survive a restart");
     }
 
+    // More threads than connections: call creates wait here to join a group commit (one fsync
+    // for many calls) without holding a connection, so the callers, not the pool, bound a batch.
     p.blocking = std::make_unique<BlockingPool>(
-        std::max<std::size_t>(4, static_cast<std::size_t>(s.db_pool_size)));
+        std::max<std::size_t>(32, 2 * static_cast<std::size_t>(s.db_pool_size)));
     p.hashing = makeHashingPool();
 
     storage::DatabaseOptions db_options{s.database_url, s.disable_db, s.db_pool_size};
