@@ -1,5 +1,6 @@
 #include "engine/call_engine.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,6 +61,38 @@ struct CallEngine::Metrics {
     metrics::CounterFamily& commit_batches;
     metrics::CounterFamily& commit_rows;
     metrics::CounterFamily& commit_failures;
+
+    // Series are stable for the registry's life, so the hot path (every ARI event, every
+    // transition) looks each one up once instead of building label vectors under a lock. The
+    // caches are the engine's: touched only on its executor, like every other member.
+    metrics::Counter& eventsOf(const std::string& type) {
+        auto it = events_by_type.find(type);
+        if (it == events_by_type.end()) {
+            it = events_by_type.emplace(type, &events.labels({type})).first;
+        }
+        return *it->second;
+    }
+    metrics::Counter& applied(CallStatus from, CallStatus to) {
+        auto& slot = applied_by_pair[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+        if (slot == nullptr) {
+            slot = &transitions.labels({std::string(storage::toString(from)),
+                                        std::string(storage::toString(to)), "applied"});
+        }
+        return *slot;
+    }
+    metrics::Counter& rejected(CallStatus from) {
+        auto& slot = rejected_by_status[static_cast<std::size_t>(from)];
+        if (slot == nullptr) {
+            slot =
+                &transitions.labels({std::string(storage::toString(from)), "invalid", "rejected"});
+        }
+        return *slot;
+    }
+
+    static constexpr std::size_t kStatuses = static_cast<std::size_t>(CallStatus::kCanceled) + 1;
+    std::unordered_map<std::string, metrics::Counter*> events_by_type;
+    std::array<std::array<metrics::Counter*, kStatuses>, kStatuses> applied_by_pair{};
+    std::array<metrics::Counter*, kStatuses> rejected_by_status{};
 };
 
 CallEngine::CallEngine(asio::any_io_executor executor, EngineOptions options, ari::AriClient& ari,
@@ -297,7 +330,7 @@ void CallEngine::onDisconnected(const std::string& why) {
 }
 
 void CallEngine::onEvent(const ari::ChannelEvent& event) {
-    metrics_->events.labels({event.type}).inc();
+    metrics_->eventsOf(event.type).inc();
     if (event.call_id.empty()) return;
     if (live_.contains(event.call_id) || ended_.count(event.call_id)) {
         apply(event.call_id, AriEvent{event});
@@ -357,16 +390,9 @@ void CallEngine::apply(const std::string& call_id, const Input& input) {
     for (const auto& r : decision.rejected) {
         log::warn("transition rejected", {{"call_id", call_id}, {"why", r}});
     }
-    for (const auto& t : decision.transitions) {
-        metrics_->transitions
-            .labels({std::string(storage::toString(t.from)), std::string(storage::toString(t.to)),
-                     "applied"})
-            .inc();
-    }
+    for (const auto& t : decision.transitions) metrics_->applied(t.from, t.to).inc();
     if (!decision.rejected.empty()) {
-        metrics_->transitions
-            .labels({std::string(storage::toString(before_status)), "invalid", "rejected"})
-            .inc(decision.rejected.size());
+        metrics_->rejected(before_status).inc(decision.rejected.size());
     }
     *state = std::move(decision.next);
     if (decision.record_changed || !decision.transitions.empty()) {
