@@ -162,7 +162,19 @@ Task<std::size_t> Dispatcher::launchDue(std::shared_ptr<WaitGroup> group) {
     // rows that skipping them leaves every free slot fillable.
     const std::size_t limit = options_.concurrency + held_until_.size();
     auto fetch = [&store = db_.webhooks(), now, limit] { return store.due(now, limit); };
+    const auto ended_before_read = attempts_ended_;
+    ++reads_outstanding_;
     auto due = co_await offload(pool_, std::move(fetch));
+    auto ended_during_read = [&](std::int64_t delivery_id) {
+        auto it = ended_during_reads_.find(delivery_id);
+        return it != ended_during_reads_.end() && it->second > ended_before_read;
+    };
+    struct ReadDone {
+        Dispatcher& self;
+        ~ReadDone() {
+            if (--self.reads_outstanding_ == 0) self.ended_during_reads_.clear();
+        }
+    } read_done{*this};
     if (!due) {
         log::error("webhooks: reading due deliveries failed", {{"error", due.error().message()}});
         co_return 0;
@@ -173,6 +185,7 @@ Task<std::size_t> Dispatcher::launchDue(std::shared_ptr<WaitGroup> group) {
         if (stopping_ || in_flight_.size() >= options_.concurrency) break;
         if (in_flight_.contains(delivery.delivery_id)) continue;
         if (held_until_.contains(delivery.delivery_id)) continue;
+        if (ended_during_read(delivery.delivery_id)) continue;  // stale: looked at next pass
         launch(std::move(delivery), group);
         ++launched;
     }
@@ -207,6 +220,8 @@ void Dispatcher::finished(std::int64_t delivery_id) {
         in_flight_.erase(it);
         asio::post(strand_, [signal = std::move(signal)] {});
     }
+    ++attempts_ended_;
+    if (reads_outstanding_ > 0) ended_during_reads_[delivery_id] = attempts_ended_;
     woken_ = true;  // the next delivery of this call, or a free slot
     wake_.cancel();
     if (in_flight_.empty()) drained_.cancel();

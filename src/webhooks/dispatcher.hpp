@@ -100,6 +100,12 @@ private:
     std::unordered_map<std::int64_t, std::shared_ptr<asio::cancellation_signal>> in_flight_;
     // Deliveries not to touch before a time (after a store error or an exception: no hot loop).
     std::unordered_map<std::int64_t, UnixMicros> held_until_;
+    // A due() read may return a row as it was before an attempt that ended meanwhile recorded
+    // its outcome. Attempts that end while reads are outstanding are remembered here, with the
+    // count of attempts ended so far, so such a stale row is not sent again.
+    std::size_t reads_outstanding_ = 0;
+    std::uint64_t attempts_ended_ = 0;
+    std::unordered_map<std::int64_t, std::uint64_t> ended_during_reads_;
 
     std::atomic<std::int64_t> queue_depth_{0};
     // Expires with the dispatcher: notify()/stop() work posted just before destruction sees it.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -547,6 +548,49 @@ TEST_F(DispatcherTest, RunDeliversWhenNotifiedAndKeepsEachCallInOrder) {
     d->stop();
     ASSERT_EQ(running.wait_for(10s), std::future_status::ready);
     running.get();
+}
+
+// run() reads due rows while attempts are ending: a row read just before its attempt was
+// recorded as delivered must not be sent again (CI once saw a sixth request for five events).
+TEST_F(DispatcherTest, RunSendsEveryDeliveryExactlyOnceWhileAttemptsEndDuringReads) {
+    TestReceiver receiver;
+    auto o = options();
+    o.concurrency = 4;
+    o.poll_interval = 60s;
+    auto d = dispatcher(o);
+    auto running = io_.start(d->run());
+
+    constexpr int kCalls = 40;
+    std::vector<Call> calls;
+    for (int i = 0; i < kCalls; ++i) {
+        calls.push_back(createCall(receiver.url()));
+        transition(calls.back(), CallStatus::kDialing, receiver.url());
+        transition(calls.back(), CallStatus::kRinging, receiver.url());
+        d->notify();
+    }
+    const std::size_t total = kCalls * 3;
+    ASSERT_TRUE(eventually(
+        [&] {
+            for (const auto& call : calls) {
+                for (const auto& delivery : deliveries(call.call_id)) {
+                    if (delivery.state != DeliveryState::kDelivered) return false;
+                }
+            }
+            return true;
+        },
+        30s));
+    d->stop();
+    ASSERT_EQ(running.wait_for(10s), std::future_status::ready);
+    running.get();
+
+    std::map<std::string, int> sends_per_event;
+    for (const auto& r : receiver.requests()) ++sends_per_event[r.header("X-Event-ID")];
+    EXPECT_EQ(sends_per_event.size(), total);
+    for (const auto& [event_id, sends] : sends_per_event) {
+        EXPECT_EQ(sends, 1) << "event " << event_id;
+    }
+    EXPECT_EQ(receiver.requestCount(), total);
+    EXPECT_EQ(outcomes("delivered"), std::to_string(total));
 }
 
 TEST_F(DispatcherTest, StopCancelsAHangingAttemptWithoutRecordingIt) {
