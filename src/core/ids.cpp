@@ -33,18 +33,6 @@ std::string newUuid() {
     return out;
 }
 
-std::string newRequestId() {
-    std::array<unsigned char, 16> b;
-    fillRandom(b.data(), b.size());
-    std::string out;
-    out.reserve(32);
-    for (auto c : b) {
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-    }
-    return out;
-}
-
 std::string randomToken(std::size_t bytes) {
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -151,6 +151,7 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
         if (!ec) {
             info.remote_address = remote.address();
             info.remote_port = remote.port();
+            info.remote_text = info.remote_address.to_string();
         }
     }
 

@@ -21,6 +21,9 @@ using Verb = beast::http::verb;
 struct ConnectionInfo {
     boost::asio::ip::address remote_address;
     unsigned short remote_port = 0;
+    // remote_address as text, formatted once per connection (not per request: inet_ntop goes
+    // through sprintf).
+    std::string remote_text;
 };
 
 // Takes over the raw connection after routing (WebSocket upgrades, Server-Sent Events). It runs

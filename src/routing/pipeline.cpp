@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
-#include "core/ids.hpp"
 #include "core/logging.hpp"
 #include "routing/percent_decode.hpp"
 #include "routing/responses.hpp"
@@ -60,7 +59,7 @@ bool Pipeline::originAllowed(std::string_view origin) const {
 
 std::string Pipeline::clientAddress(const http::Request& request,
                                     const http::ConnectionInfo& info) const {
-    std::string peer = info.remote_address.to_string();
+    const std::string& peer = info.remote_text;
     if (options_.trusted_proxies.empty()) return peer;
     auto is_trusted = [this](const std::string& text) {
         boost::system::error_code ec;
@@ -128,7 +127,7 @@ Task<http::Reply> Pipeline::handle(http::Request& request, const http::Connectio
     auto incoming_id = request.find("X-Request-ID");
     ctx.request_id = incoming_id != request.end() && acceptableRequestId(incoming_id->value())
                          ? std::string(incoming_id->value())
-                         : newRequestId();
+                         : request_ids_.next();
     ctx.client_address = clientAddress(request, info);
 
     http::Reply reply;
@@ -203,7 +202,7 @@ void Pipeline::finish(const RequestContext& ctx, http::Response& response,
 
 http::Response Pipeline::protocolError(http::Status status, std::string_view code,
                                        std::string_view detail) {
-    auto request_id = newRequestId();
+    auto request_id = request_ids_.next();
     auto response = errorResponse(status, code, detail, request_id);
     if (options_.access_log && log::enabled(log::Level::kInfo)) {
         log::info("request", {{"method", "-"},

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/request_ids.hpp"
 #include "http/types.hpp"
 #include "routing/router.hpp"
 
@@ -36,7 +37,8 @@ public:
     virtual void onRequest(const RequestRecord& record) = 0;
 };
 
-// Built once at start-up; read-only afterwards, so any I/O thread may use it.
+// Built once at start-up; read-only afterwards (but for the thread-safe request id source), so
+// any I/O thread may use it.
 class Pipeline final : public http::RequestHandler {
 public:
     Pipeline(Router router, PipelineOptions options, RequestObserver* observer);
@@ -59,6 +61,7 @@ private:
     PipelineOptions options_;
     RequestObserver* observer_;
     bool any_origin_ = false;
+    RequestIdSource request_ids_;
 };
 
 }  // namespace ccapi::routing

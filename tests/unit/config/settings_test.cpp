@@ -26,7 +26,7 @@ constexpr const char* kGoodSecret =
 class SettingsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("ccapi-config-" + newRequestId());
+        dir_ = std::filesystem::temp_directory_path() / ("ccapi-config-" + randomToken(16));
         std::filesystem::create_directories(dir_);
         sources_.dotenv_path = (dir_ / ".env").string();
         sources_.environment = {{"SECRET_KEY", kGoodSecret}};
