@@ -2,22 +2,9 @@
 
 #include <boost/json/array.hpp>
 
+#include "api/json_fields.hpp"
+
 namespace ccapi::api {
-
-namespace {
-
-boost::json::value timeOrNull(const std::optional<UnixMicros>& t) {
-    if (!t) return nullptr;
-    return boost::json::value(formatIso8601(*t));
-}
-
-template <class T>
-boost::json::value orNull(const std::optional<T>& v) {
-    if (!v) return nullptr;
-    return boost::json::value(*v);
-}
-
-}  // namespace
 
 boost::json::object callToJson(const storage::Call& c) {
     boost::json::object variables;
@@ -73,18 +60,10 @@ boost::json::object eventToJson(const storage::CallEvent& e) {
 }
 
 boost::json::object eventMessage(const storage::Call& call, const storage::CallEvent& e) {
-    boost::json::object o;
-    o["event_id"] = e.event_id;
-    o["type"] = "call.status";
-    o["call_id"] = e.call_id;
-    o["status"] = storage::toString(e.status);
-    o["previous_status"] = e.previous_status
-                               ? boost::json::value(storage::toString(*e.previous_status))
-                               : boost::json::value(nullptr);
-    o["at"] = formatIso8601(e.at);
-    o["seq"] = e.seq;
-    o["source"] = storage::toString(e.source);
-    o["detail"] = e.detail;
+    boost::json::object o{
+        {"event_id", e.event_id}, {"type", "call.status"}, {"call_id", e.call_id}};
+    auto fields = eventToJson(e);
+    o.insert(fields.begin(), fields.end());  // event_id is kept, not repeated
     o["call"] = callToJson(call);
     return o;
 }

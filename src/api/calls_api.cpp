@@ -449,16 +449,22 @@ Task<http::Reply> CallsApi::hangup(RequestContext& ctx) {
     co_return reply;
 }
 
-Task<http::Reply> CallsApi::events(RequestContext& ctx) {
+Task<std::optional<http::Reply>> CallsApi::refusalOfCallRead(RequestContext& ctx) {
     auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
     if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
         co_return std::move(failure->reply);
     }
     auto who = std::get<Principal>(who_or_failure);
-    std::string call_id(ctx.param("call_id"));
-    auto call = co_await visibleCall(who, call_id);
+    auto call = co_await visibleCall(who, std::string(ctx.param("call_id")));
     if (!call) co_return storeUnavailable(ctx);
     if (!*call) co_return callNotFound(ctx);
+    co_return std::nullopt;
+}
+
+Task<http::Reply> CallsApi::events(RequestContext& ctx) {
+    auto refused = co_await refusalOfCallRead(ctx);
+    if (refused) co_return std::move(*refused);
+    std::string call_id(ctx.param("call_id"));
     auto read = [this, call_id] { return d_.database.calls().events(call_id); };
     auto events = co_await offload(d_.blocking, std::move(read));
     if (!events) co_return storeUnavailable(ctx);
@@ -470,15 +476,9 @@ Task<http::Reply> CallsApi::events(RequestContext& ctx) {
 }
 
 Task<http::Reply> CallsApi::webhooks(RequestContext& ctx) {
-    auto who_or_failure = co_await d_.authenticator.authenticate(ctx);
-    if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
-        co_return std::move(failure->reply);
-    }
-    auto who = std::get<Principal>(who_or_failure);
+    auto refused = co_await refusalOfCallRead(ctx);
+    if (refused) co_return std::move(*refused);
     std::string call_id(ctx.param("call_id"));
-    auto call = co_await visibleCall(who, call_id);
-    if (!call) co_return storeUnavailable(ctx);
-    if (!*call) co_return callNotFound(ctx);
     using Deliveries =
         std::pair<std::vector<storage::WebhookDelivery>, std::vector<storage::WebhookAttempt>>;
     auto read = [this, call_id]() -> Result<Deliveries> {

@@ -46,6 +46,10 @@ private:
 
     // The call when it exists and the principal may see it (else nullopt: a 404 for them).
     Task<Result<std::optional<storage::Call>>> visibleCall(Principal who, std::string call_id);
+    // Authenticates and looks up the path's call as the caller may see it (a user their own
+    // calls, a superuser any): the reply refusing the request (401, 404 or 503), or nothing
+    // when the call is there to read.
+    Task<std::optional<http::Reply>> refusalOfCallRead(routing::RequestContext& ctx);
     // The same through the read cache (null: a 404 for them).
     Task<Result<std::shared_ptr<const CachedCall>>> cachedCall(Principal who, std::string call_id);
 

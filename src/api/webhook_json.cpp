@@ -2,20 +2,11 @@
 
 #include <boost/json/array.hpp>
 
+#include "api/json_fields.hpp"
+
 namespace ccapi::api {
 
 namespace {
-
-boost::json::value timeOrNull(const std::optional<UnixMicros>& t) {
-    if (!t) return nullptr;
-    return boost::json::value(formatIso8601(*t));
-}
-
-template <class T>
-boost::json::value orNull(const std::optional<T>& v) {
-    if (!v) return nullptr;
-    return boost::json::value(*v);
-}
 
 boost::json::object attemptToJson(const storage::WebhookAttempt& a) {
     boost::json::object o;

@@ -4,7 +4,6 @@
 // store stays the source of truth for what they then send.
 #pragma once
 
-#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -27,15 +26,7 @@ public:
     void onCommitted(const storage::Call& call, const storage::CallEvent& event) override {
         cache_.invalidate(call.call_id);
         feed_.onCommitted(call, event);
-        // The same rule that enqueued the deliveries (storage::webhookTargets), without building
-        // the list: most calls have no receiver and must cost nothing here.
-        bool has_receiver =
-            global_url_ ||
-            (call.status_callback && !call.status_callback->empty() &&
-             (!call.status_callback_events ||
-              std::find(call.status_callback_events->begin(), call.status_callback_events->end(),
-                        storage::toString(event.status)) != call.status_callback_events->end()));
-        if (has_receiver) dispatcher_.notify();
+        if (storage::hasWebhookTargets(call, event.status, global_url_)) dispatcher_.notify();
     }
 
 private:

@@ -14,6 +14,13 @@ constexpr std::array<std::pair<DeliveryState, std::string_view>, 3> kStateNames{
     {DeliveryState::kDead, "dead"},
 }};
 
+bool callbackSubscribes(const Call& call, CallStatus status) {
+    if (!call.status_callback || call.status_callback->empty()) return false;
+    const auto& events = call.status_callback_events;
+    // Null subscribes to every status; an empty list to none.
+    return !events || std::find(events->begin(), events->end(), toString(status)) != events->end();
+}
+
 void addTarget(std::vector<std::string>& targets, const std::string& url) {
     if (url.empty()) return;
     if (std::find(targets.begin(), targets.end(), url) == targets.end()) targets.push_back(url);
@@ -38,16 +45,14 @@ std::optional<DeliveryState> parseDeliveryState(std::string_view text) {
 std::vector<std::string> webhookTargets(const Call& call, CallStatus status,
                                         const std::optional<std::string>& global_url) {
     std::vector<std::string> targets;
-    if (call.status_callback) {
-        const auto& events = call.status_callback_events;
-        const std::string_view name = toString(status);
-        // Null subscribes to every status; an empty list to none.
-        if (!events || std::find(events->begin(), events->end(), name) != events->end()) {
-            addTarget(targets, *call.status_callback);
-        }
-    }
+    if (callbackSubscribes(call, status)) addTarget(targets, *call.status_callback);
     if (global_url) addTarget(targets, *global_url);
     return targets;
+}
+
+bool hasWebhookTargets(const Call& call, CallStatus status,
+                       const std::optional<std::string>& global_url) {
+    return (global_url && !global_url->empty()) || callbackSubscribes(call, status);
 }
 
 }  // namespace ccapi::storage

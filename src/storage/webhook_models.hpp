@@ -60,5 +60,9 @@ struct EventWithCall {
 // (every event of every call). A URL named twice is delivered once.
 std::vector<std::string> webhookTargets(const Call& call, CallStatus status,
                                         const std::optional<std::string>& global_url);
+// !webhookTargets(...).empty() without building the list: most calls have no receiver, and the
+// commit path asks for every event.
+bool hasWebhookTargets(const Call& call, CallStatus status,
+                       const std::optional<std::string>& global_url);
 
 }  // namespace ccapi::storage

@@ -76,5 +76,35 @@ TEST(WebhookTargets, NoCallbackAndNoGlobalUrlIsNobody) {
                     .empty());
 }
 
+// The commit path asks hasWebhookTargets() for every event; it must say exactly whether
+// webhookTargets() would enqueue anything.
+TEST(WebhookTargets, HasWebhookTargetsAgreesWithTheListInEveryCase) {
+    const std::vector<Call> calls{
+        callWithCallback(std::nullopt),
+        callWithCallback(""),
+        callWithCallback("https://a.example/hook"),
+        callWithCallback("https://a.example/hook", Urls{}),
+        callWithCallback("https://a.example/hook", Urls{"answered", "failed"}),
+        callWithCallback("", Urls{"answered"}),
+    };
+    const std::vector<std::optional<std::string>> globals{std::nullopt, std::string(),
+                                                          "https://global.example/"};
+    int with_targets = 0;
+    for (const auto& call : calls) {
+        for (const auto& global : globals) {
+            for (CallStatus status : {CallStatus::kPending, CallStatus::kAnswered,
+                                      CallStatus::kFailed, CallStatus::kCompleted}) {
+                const bool listed = !webhookTargets(call, status, global).empty();
+                EXPECT_EQ(hasWebhookTargets(call, status, global), listed)
+                    << "callback " << call.status_callback.value_or("(none)") << ", global "
+                    << global.value_or("(none)") << ", status " << toString(status);
+                with_targets += listed;
+            }
+        }
+    }
+    EXPECT_GT(with_targets, 0);  // the matrix has both answers
+    EXPECT_LT(with_targets, static_cast<int>(calls.size() * globals.size() * 4));
+}
+
 }  // namespace
 }  // namespace ccapi::storage
