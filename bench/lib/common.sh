@@ -226,6 +226,12 @@ wrk_p99_ms() { _wrk_percentile_ms "$1" "99%"; }
 # kv KEY "k1=v1 k2=v2": the value of KEY in a bench_ws result line.
 kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
 
+# median NUMBER...: the middle value (the mean of the two middle ones for an even count).
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # Arithmetic with awk, printf-formatted: calc FORMAT EXPRESSION
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 

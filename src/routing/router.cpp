@@ -6,8 +6,21 @@
 
 namespace ccapi::routing {
 
+namespace {
+
+// Lets literal segments be looked up by string_view: no std::string built per segment per
+// request (a call id segment is longer than the small-string buffer).
+struct SegmentHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view segment) const noexcept {
+        return std::hash<std::string_view>{}(segment);
+    }
+};
+
+}  // namespace
+
 struct Router::Node {
-    std::unordered_map<std::string, std::unique_ptr<Node>> literal;
+    std::unordered_map<std::string, std::unique_ptr<Node>, SegmentHash, std::equal_to<>> literal;
     std::unique_ptr<Node> parameter;
     struct Entry {
         http::Verb verb;
@@ -78,7 +91,7 @@ Router::Match Router::match(http::Verb verb, std::string_view path) const {
     std::vector<std::string> values;
     const Node* node = root_.get();
     forEachSegment(path, [&](std::string_view segment) {
-        if (auto it = node->literal.find(std::string(segment)); it != node->literal.end()) {
+        if (auto it = node->literal.find(segment); it != node->literal.end()) {
             node = it->second.get();
         } else if (node->parameter) {
             values.push_back(percentDecode(segment));
