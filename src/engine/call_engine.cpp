@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "core/logging.hpp"
 
@@ -27,6 +29,23 @@ void replaceAll(std::string& s, std::string_view from, const std::string& to) {
 // hex digits in a 121-byte block) only serves the store's idempotency check at creation, and
 // the group commit does not write it. 128 bytes of each call in flight (benchmark B4).
 void releaseUnused(Call& call) { std::string().swap(call.request_hash); }
+
+// When the sweep acts on a live call: a pending call never sent runs out of queue wait; a call
+// sent to the PBX (dialing, ringing, or pending with its originate out) of its timeout plus
+// grace. Nothing for other states.
+std::optional<UnixMicros> sweepDeadline(const CallState& state, const EngineOptions& options) {
+    const auto& call = state.call;
+    if (call.status == CallStatus::kPending && !state.facts.originate_sent) {
+        return call.created_at + std::chrono::microseconds(options.max_queue_wait).count();
+    }
+    if (call.status == CallStatus::kDialing || call.status == CallStatus::kRinging ||
+        call.status == CallStatus::kPending) {
+        const auto limit = std::chrono::milliseconds(call.timeout_ms) + options.stale_grace;
+        return call.dialed_at.value_or(call.created_at) +
+               std::chrono::duration_cast<std::chrono::microseconds>(limit).count();
+    }
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -126,6 +145,7 @@ Task<Result<void>> CallEngine::start() {
         if (call.status == CallStatus::kPending) queue_.push_back(call.call_id);
         state.call = std::move(call);
         releaseUnused(state.call);
+        noteSweepDeadline(state);
         live_.insert(std::move(state));
     }
     if (!recovered->empty()) {
@@ -175,6 +195,7 @@ Task<SubmitResult> CallEngine::submitHere(Call call) {
     CallState state;
     state.call = std::move(call);
     releaseUnused(state.call);
+    noteSweepDeadline(state);
     live_.insert(std::move(state));
     SubmitResult result;
     if (queue_.empty() && connected_ && ari_.breakerState() == ari::BreakerState::kOpen) {
@@ -395,6 +416,7 @@ void CallEngine::apply(const std::string& call_id, const Input& input) {
         metrics_->rejected(before_status).inc(decision.rejected.size());
     }
     *state = std::move(decision.next);
+    if (!was_ended) noteSweepDeadline(*state);
     if (decision.record_changed || !decision.transitions.empty()) {
         enqueue(*state, decision.transitions, before_version + 1, now);
     }
@@ -407,7 +429,9 @@ void CallEngine::apply(const std::string& call_id, const Input& input) {
         if (state->call.duration) {
             metrics_->duration.labels({}).observe(static_cast<double>(*state->call.duration));
         }
-        ended_[call_id] = Ended{live_.extract(call_id), SteadyClock::now()};
+        const auto ended_at = SteadyClock::now();
+        ended_[call_id] = Ended{live_.extract(call_id), ended_at};
+        ended_order_.emplace_back(ended_at, call_id);
         if (auto q = std::find(queue_.begin(), queue_.end(), call_id); q != queue_.end()) {
             queue_.erase(q);
         }
@@ -525,6 +549,12 @@ Task<void> CallEngine::flushLoop() {
 
 // ---- sweeping ----
 
+void CallEngine::noteSweepDeadline(const CallState& state) {
+    if (auto deadline = sweepDeadline(state, options_)) {
+        sweep_due_at_ = std::min(sweep_due_at_, *deadline);
+    }
+}
+
 Task<void> CallEngine::sweepLoop() {
     asio::steady_timer timer(executor_);
     while (!stopping_) {
@@ -534,28 +564,34 @@ Task<void> CallEngine::sweepLoop() {
         auto now = clock_.now();
         auto steady_now = SteadyClock::now();
         std::vector<std::pair<std::string, Input>> inputs;
-        for (const auto& state : live_) {
-            const auto& call = state.call;
-            const auto& id = call.call_id;
-            if (call.status == CallStatus::kPending && !state.facts.originate_sent) {
-                auto waited = std::chrono::microseconds(now - call.created_at);
-                if (waited > options_.max_queue_wait) {
+        if (now >= sweep_due_at_) {
+            // Set before the inputs are applied: apply() lowers it again for calls they change.
+            sweep_due_at_ = std::numeric_limits<UnixMicros>::max();
+            for (const auto& state : live_) {
+                auto deadline = sweepDeadline(state, options_);
+                if (!deadline) continue;
+                if (now <= *deadline) {
+                    sweep_due_at_ = std::min(sweep_due_at_, *deadline);
+                    continue;
+                }
+                const auto& id = state.call.call_id;
+                if (state.call.status == CallStatus::kPending && !state.facts.originate_sent) {
                     inputs.emplace_back(id, NotSent{connected_ ? "not sent: queue wait exceeded"
                                                                : "not sent: PBX unavailable"});
-                }
-            } else if (call.status == CallStatus::kDialing || call.status == CallStatus::kRinging ||
-                       (call.status == CallStatus::kPending && state.facts.originate_sent)) {
-                auto since = call.dialed_at.value_or(call.created_at);
-                auto limit = std::chrono::milliseconds(call.timeout_ms) + options_.stale_grace;
-                if (std::chrono::microseconds(now - since) > limit) {
+                } else {
                     inputs.emplace_back(id, StaleTimeout{});
                 }
             }
         }
         for (auto& [id, input] : inputs) apply(id, input);
-        std::erase_if(ended_, [&](const auto& kv) {
-            return steady_now - kv.second.at > options_.ended_memory;
-        });
+        while (!ended_order_.empty() &&
+               steady_now - ended_order_.front().first > options_.ended_memory) {
+            const auto& [at, id] = ended_order_.front();
+            if (auto it = ended_.find(id); it != ended_.end() && it->second.at == at) {
+                ended_.erase(it);
+            }
+            ended_order_.pop_front();
+        }
         if (reconcile_pending_ && connected_) spawn(executor_, reconcile(), "engine-reconcile");
         publishCounts();
     }

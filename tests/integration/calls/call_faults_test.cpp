@@ -118,6 +118,41 @@ TEST_P(CallFaults, PbxRestartMidCallIsResolvedByReconciliation) {
     EXPECT_EQ(events.at("events").as_array().back().as_object().at("source"), "reconcile");
 }
 
+// Our own timeout: the PBX never ends this ringing call in time (the simulator runs 10x slower,
+// so its originate timeout is far away); the engine's sweep ends it at timeout +
+// STALE_CALL_GRACE. The sweep scans the live calls only once one of them can be due, so this
+// also checks that a new call's deadline is noted.
+TEST_P(CallFaults, SweepEndsACallPastItsTimeout) {
+    startAll({{"STALE_CALL_GRACE_SECONDS", "0"}}, 10.0);
+    auto ringing = post(alice_, "/api/v2/interaction/+15550002002", {{"timeout", 1500}});
+    ASSERT_EQ(ringing.status, 201u) << ringing.body;
+    auto id = str(ringing.json().as_object(), "call_id");
+    auto ended = waitForStatus(alice_, id, {}, 20s);
+    EXPECT_EQ(str(ended, "status"), "no_answer");
+    auto c = client();
+    auto events = c.get("/api/v2/calls/" + id + "/events", {{"Authorization", "Bearer " + alice_}})
+                      ->json()
+                      .as_object();
+    EXPECT_EQ(events.at("events").as_array().back().as_object().at("source"), "timeout");
+}
+
+// The queue wait alone: with the only slot held by a call that rings for minutes, a queued call
+// fails once MAX_QUEUE_WAIT_SECONDS has passed.
+TEST_P(CallFaults, QueuedCallFailsWhenItsWaitRunsOut) {
+    startAll({{"MAX_CONCURRENT_CALLS", "1"}, {"MAX_QUEUE_WAIT_SECONDS", "1"}}, 10.0);
+    auto holder = post(alice_, "/api/v2/interaction/+15550002002", {{"timeout", 600000}});
+    ASSERT_EQ(holder.status, 201u) << holder.body;
+    auto queued = post(alice_, "/api/v2/interaction/+15550002002", {{"timeout", 600000}});
+    ASSERT_EQ(queued.status, 201u) << queued.body;
+    auto id = str(queued.json().as_object(), "call_id");
+    auto done = waitForStatus(alice_, id, {}, 20s);
+    EXPECT_EQ(str(done, "status"), "failed");
+    EXPECT_EQ(str(done, "failure_reason"), "not sent: queue wait exceeded");
+    EXPECT_EQ(str(getCall(alice_, str(holder.json().as_object(), "call_id")).json().as_object(),
+                  "status"),
+              "ringing");
+}
+
 TEST_P(CallFaults, PacingKeepsOrderAndConcurrencyLimit) {
     startAll({{"MAX_CONCURRENT_CALLS", "2"}, {"MAX_CALLS_PER_SECOND", "50"}});
     std::vector<std::string> ids;
