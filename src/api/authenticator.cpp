@@ -41,7 +41,8 @@ Authenticator::Authenticator(auth::TokenService& tokens, auth::RevocationCache& 
       blocking_(blocking),
       clock_(clock) {}
 
-Task<Result<std::optional<storage::User>>> Authenticator::activeUser(std::string username) {
+Task<Result<std::shared_ptr<const storage::User>>> Authenticator::activeUser(std::string username) {
+    using Shared = std::shared_ptr<const storage::User>;
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(cache_mutex_);
@@ -53,8 +54,8 @@ Task<Result<std::optional<storage::User>>> Authenticator::activeUser(std::string
     auto lookup = [this, username] { return database_.users().findByUsername(username); };
     auto found = co_await offload(blocking_, std::move(lookup));
     if (!found) co_return found.error();
-    std::optional<storage::User> user = *found;
-    if (user && !user->is_active) user.reset();
+    Shared user;
+    if (*found && (*found)->is_active) user = std::make_shared<const storage::User>(**found);
     {
         std::lock_guard lock(cache_mutex_);
         if (cache_.size() >= kUserCacheMax) cache_.clear();
@@ -63,20 +64,19 @@ Task<Result<std::optional<storage::User>>> Authenticator::activeUser(std::string
     co_return user;
 }
 
-auth::Claims* Authenticator::verifiedClaims(std::string_view token, auth::Claims& out) {
+std::shared_ptr<const auth::Claims> Authenticator::verifiedClaims(std::string_view token) {
     std::lock_guard lock(verified_mutex_);
     auto it = verified_.find(token);
-    if (it == verified_.end()) return nullptr;
-    out = it->second;
-    return &out;
+    return it == verified_.end() ? nullptr : it->second;
 }
 
-void Authenticator::rememberVerified(std::string token, const auth::Claims& claims) {
+void Authenticator::rememberVerified(std::string token,
+                                     std::shared_ptr<const auth::Claims> claims) {
     std::lock_guard lock(verified_mutex_);
     if (verified_.contains(token)) return;
     // Bounded; expired tokens leave with the rest when it fills.
     if (verified_.size() >= kVerifiedTokensMax) verified_.clear();
-    verified_.emplace(std::move(token), claims);
+    verified_.emplace(std::move(token), std::move(claims));
 }
 
 void Authenticator::forget(const std::string& username) {
@@ -92,15 +92,16 @@ Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::
     }
     if (token.empty()) co_return AuthFailure{unauthorized(ctx, "Not authenticated")};
 
-    auth::Claims remembered;
-    Result<auth::Claims> claims = verifiedClaims(token, remembered)
-                                      ? Result<auth::Claims>(std::move(remembered))
-                                      : tokens_.verify(token, auth::TokenType::kAccess);
-    if (!claims) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+    auto claims = verifiedClaims(token);
+    if (!claims) {
+        auto verified = tokens_.verify(token, auth::TokenType::kAccess);
+        if (!verified) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
+        claims = std::make_shared<const auth::Claims>(std::move(*verified));
+        rememberVerified(token, claims);
+    }
     if (!tokens_.unexpired(*claims, clock_.now())) {  // a remembered token may have expired
         co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
     }
-    rememberVerified(token, *claims);
     if (revocations_.isRevoked(claims->jti)) {
         co_return AuthFailure{unauthorized(ctx, "Token has been revoked")};
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -41,13 +42,14 @@ public:
     Task<std::variant<Principal, AuthFailure>> authenticate(routing::RequestContext& ctx,
                                                             bool allow_query_token = false);
 
-    // Looks the user up (through the cache). nullopt: unknown or inactive.
-    Task<Result<std::optional<storage::User>>> activeUser(std::string username);
+    // Looks the user up (through the cache). Null: unknown or inactive. Shared, not copied:
+    // every authenticated request asks.
+    Task<Result<std::shared_ptr<const storage::User>>> activeUser(std::string username);
     void forget(const std::string& username);
 
 private:
     struct CachedUser {
-        std::optional<storage::User> user;
+        std::shared_ptr<const storage::User> user;
         std::chrono::steady_clock::time_point fetched;
     };
 
@@ -63,8 +65,8 @@ private:
     // decoding plus HMAC plus JSON is most of an authenticated GET's own work. Keyed by the
     // whole token, so only a byte-identical token hits; expiry and revocation are still
     // checked on every use.
-    auth::Claims* verifiedClaims(std::string_view token, auth::Claims& out);
-    void rememberVerified(std::string token, const auth::Claims& claims);
+    std::shared_ptr<const auth::Claims> verifiedClaims(std::string_view token);
+    void rememberVerified(std::string token, std::shared_ptr<const auth::Claims> claims);
     struct TokenHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view t) const noexcept {
@@ -72,7 +74,8 @@ private:
         }
     };
     std::mutex verified_mutex_;
-    std::unordered_map<std::string, auth::Claims, TokenHash, std::equal_to<>> verified_;
+    std::unordered_map<std::string, std::shared_ptr<const auth::Claims>, TokenHash, std::equal_to<>>
+        verified_;
 };
 
 // 401 with `WWW-Authenticate: Bearer` in the SPEC's error shape.
