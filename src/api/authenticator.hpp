@@ -11,6 +11,7 @@
 #include "auth/revocation_cache.hpp"
 #include "auth/tokens.hpp"
 #include "core/async.hpp"
+#include "core/string_map.hpp"
 #include "metrics/registry.hpp"
 #include "routing/request_context.hpp"
 #include "storage/stores.hpp"
@@ -67,15 +68,8 @@ private:
     // checked on every use.
     std::shared_ptr<const auth::Claims> verifiedClaims(std::string_view token);
     void rememberVerified(std::string token, std::shared_ptr<const auth::Claims> claims);
-    struct TokenHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view t) const noexcept {
-            return std::hash<std::string_view>{}(t);
-        }
-    };
     std::mutex verified_mutex_;
-    std::unordered_map<std::string, std::shared_ptr<const auth::Claims>, TokenHash, std::equal_to<>>
-        verified_;
+    StringMap<std::shared_ptr<const auth::Claims>> verified_;
 };
 
 // 401 with `WWW-Authenticate: Bearer` in the SPEC's error shape.

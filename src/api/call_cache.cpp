@@ -8,7 +8,7 @@ CallCache::CallCache(std::size_t capacity, std::chrono::seconds ttl)
 
 CallCache::Shard& CallCache::shardOf(std::string_view call_id) {
     // The entries' own hash picks the bucket; the shard takes bits it does not favour.
-    return shards_[(IdHash{}(call_id) >> 7) % kShards];
+    return shards_[(StringHash{}(call_id) >> 7) % kShards];
 }
 
 std::shared_ptr<const CachedCall> CallCache::get(std::string_view call_id) {

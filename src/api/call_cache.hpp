@@ -20,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_map.hpp"
 #include "storage/call_models.hpp"
 
 namespace ccapi::api {
@@ -51,16 +52,9 @@ private:
         std::shared_ptr<const CachedCall> record;
         std::chrono::steady_clock::time_point expires;
     };
-    // Lookups by string_view, without building a std::string per request.
-    struct IdHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view id) const noexcept {
-            return std::hash<std::string_view>{}(id);
-        }
-    };
     struct Shard {
         mutable std::mutex mutex;
-        std::unordered_map<std::string, Entry, IdHash, std::equal_to<>> entries;
+        StringMap<Entry> entries;  // looked up by string_view
         std::uint64_t invalidations = 0;
     };
     static constexpr std::size_t kShards = 64;

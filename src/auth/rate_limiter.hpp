@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_map.hpp"
 #include "core/time.hpp"
 
 namespace ccapi::auth {
@@ -56,15 +57,9 @@ private:
         TimePoint start;
         int count = 0;
     };
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     struct Shard {
         mutable std::mutex mutex;
-        std::unordered_map<std::string, Window, Hash, std::equal_to<>> windows;
+        StringMap<Window> windows;
         std::size_t hits_since_purge = 0;
     };
 

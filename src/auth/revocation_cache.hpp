@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_map.hpp"
 #include "core/time.hpp"
 
 namespace ccapi::auth {
@@ -34,18 +35,11 @@ public:
     std::size_t size() const;
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-
     std::size_t purgeLocked(UnixMicros now);
 
     const Clock* clock_;
     mutable std::shared_mutex mutex_;
-    std::unordered_map<std::string, UnixMicros, Hash, std::equal_to<>> entries_;
+    StringMap<UnixMicros> entries_;
     std::size_t next_purge_at_;
 };
 

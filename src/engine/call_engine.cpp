@@ -33,9 +33,14 @@ void releaseUnused(Call& call) { std::string().swap(call.request_hash); }
 // When the sweep acts on a live call: a pending call never sent runs out of queue wait; a call
 // sent to the PBX (dialing, ringing, or pending with its originate out) of its timeout plus
 // grace. Nothing for other states.
+// Accepted, not yet sent to the PBX: what runs out for it is MAX_QUEUE_WAIT, not a timeout.
+bool waitingInQueue(const CallState& state) {
+    return state.call.status == CallStatus::kPending && !state.facts.originate_sent;
+}
+
 std::optional<UnixMicros> sweepDeadline(const CallState& state, const EngineOptions& options) {
     const auto& call = state.call;
-    if (call.status == CallStatus::kPending && !state.facts.originate_sent) {
+    if (waitingInQueue(state)) {
         return call.created_at + std::chrono::microseconds(options.max_queue_wait).count();
     }
     if (call.status == CallStatus::kDialing || call.status == CallStatus::kRinging ||
@@ -575,7 +580,7 @@ Task<void> CallEngine::sweepLoop() {
                     continue;
                 }
                 const auto& id = state.call.call_id;
-                if (state.call.status == CallStatus::kPending && !state.facts.originate_sent) {
+                if (waitingInQueue(state)) {
                     inputs.emplace_back(id, NotSent{connected_ ? "not sent: queue wait exceeded"
                                                                : "not sent: PBX unavailable"});
                 } else {

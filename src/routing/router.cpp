@@ -4,23 +4,13 @@
 #include <boost/url/pct_string_view.hpp>
 #include <stdexcept>
 
+#include "core/string_map.hpp"
+
 namespace ccapi::routing {
 
-namespace {
-
-// Lets literal segments be looked up by string_view: no std::string built per segment per
-// request (a call id segment is longer than the small-string buffer).
-struct SegmentHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view segment) const noexcept {
-        return std::hash<std::string_view>{}(segment);
-    }
-};
-
-}  // namespace
-
 struct Router::Node {
-    std::unordered_map<std::string, std::unique_ptr<Node>, SegmentHash, std::equal_to<>> literal;
+    // Looked up by string_view: no std::string built per path segment per request.
+    StringMap<std::unique_ptr<Node>> literal;
     std::unique_ptr<Node> parameter;
     struct Entry {
         http::Verb verb;
