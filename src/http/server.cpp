@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -20,6 +21,12 @@ using SteadyClock = std::chrono::steady_clock;
 using ReusePort = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kErrorWriteGrace = std::chrono::seconds(2);
+// After an error answer the client may still be sending the request we refused (a body over the
+// limit). Closing with those bytes unread makes the kernel send a reset, and a client still
+// writing then sees "connection reset" instead of our 413. So we half-close and read away what
+// it sends, bounded in time and bytes, like nginx's lingering close.
+constexpr auto kLingerTime = std::chrono::seconds(3);
+constexpr std::size_t kLingerMaxBytes = 32u << 20;
 
 }  // namespace
 
@@ -196,7 +203,8 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
             error.prepare_payload();
             conn.timed_out = false;
             conn.deadline = SteadyClock::now() + kErrorWriteGrace;
-            co_await beast::http::async_write(socket, error, kUseTuple);
+            auto [write_ec, written] = co_await beast::http::async_write(socket, error, kUseTuple);
+            if (!write_ec) co_await lingeringClose(conn);
             break;
         }
 
@@ -230,6 +238,22 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
     socket.close(ignored);
     unregister();
     connectionClosed();
+}
+
+Task<void> Server::lingeringClose(Connection& conn) {
+    boost::system::error_code ec;
+    conn.socket->shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    // The sweeper closes the socket at this deadline, which ends the read below.
+    conn.timed_out = true;
+    conn.deadline = SteadyClock::now() + kLingerTime;
+    std::array<char, 16384> discard;
+    std::size_t drained = 0;
+    while (drained < kLingerMaxBytes) {
+        auto [read_ec, n] = co_await conn.socket->async_read_some(asio::buffer(discard), kUseTuple);
+        if (read_ec) break;
+        drained += n;
+    }
 }
 
 void Server::connectionClosed() { active_connections_.fetch_sub(1, std::memory_order_relaxed); }

@@ -40,6 +40,8 @@ private:
 
     Task<void> acceptLoop(Worker& worker);
     Task<void> session(Worker& worker, tcp::socket socket);
+    // Half-closes after an error answer and reads away what the client still sends (bounded).
+    Task<void> lingeringClose(Connection& conn);
     Task<void> sweepLoop(Worker& worker);
     void drain(Worker& worker);
     void connectionClosed();

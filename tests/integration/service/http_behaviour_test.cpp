@@ -127,6 +127,41 @@ TEST_P(HttpBehaviour, BodyOverOneMegabyteIs413) {
     EXPECT_EQ(client().get("/live").value().status, 200u);
 }
 
+// A client uploading far more than the socket buffers hold is still writing when we answer; it
+// must read our 413, not have its write cut by a reset because we closed with its bytes unread.
+TEST_P(HttpBehaviour, ClientStillSendingAnOversizedBodyReadsThe413) {
+    start();
+    RawConnection raw(service().host(), service().port());
+    ASSERT_TRUE(raw.connect());
+    const std::size_t body_bytes = 16u << 20;
+    auto sent = raw.send(
+        "POST /api/v2/token HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+        std::to_string(body_bytes) + "\r\n\r\n" + std::string(body_bytes, 'a'));
+    ASSERT_TRUE(sent) << sent.error().message();
+    auto r = raw.readResponse();
+    ASSERT_TRUE(r) << r.error().message();
+    expectErrorShape(*r, 413, "payload_too_large");
+    EXPECT_TRUE(raw.waitClosed());
+}
+
+// The read-away after a refusal is bounded: a client that neither finishes nor closes is cut off.
+TEST_P(HttpBehaviour, RefusedClientThatNeverFinishesIsClosed) {
+    start();
+    RawConnection raw(service().host(), service().port());
+    ASSERT_TRUE(raw.connect());
+    ASSERT_TRUE(
+        raw.send("POST /api/v2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n"
+                 "\r\npartial"));
+    auto r = raw.readResponse();
+    ASSERT_TRUE(r);
+    expectErrorShape(*r, 413, "payload_too_large");
+    // Our side is half-closed now; keep trickling the body (10 s worth) until the server hangs up.
+    auto trickled = raw.sendSlowly(std::string(100 * 10240, 'a'), 10240,
+                                   std::chrono::milliseconds(100), std::chrono::seconds(30));
+    EXPECT_FALSE(trickled);
+}
+
 TEST_P(HttpBehaviour, OversizedHeadersAre431) {
     start();
     RawConnection raw(service().host(), service().port());

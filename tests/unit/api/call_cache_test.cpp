@@ -82,7 +82,11 @@ TEST(CallCache, ConcurrentReadersAndInvalidatorsNeverServeAnInvalidatedRead) {
         auto ticket = cache.ticket("x");
         auto version = committed.load();  // "read the store"
         cache.put(record("x", version), ticket);
-        if (auto hit = cache.get("x"); hit && hit->call.version < committed.load() - 1) ++stale;
+        // Every commit before `floor - 1` was invalidated before `floor` was read (the writer
+        // bumps, then invalidates), so no hit after this point may be older than that. (Reading
+        // the counter after get() instead would race: the writer may advance twice in between.)
+        auto floor = committed.load();
+        if (auto hit = cache.get("x"); hit && hit->call.version < floor - 1) ++stale;
     }
     writer.join();
     if (auto hit = cache.get("x")) EXPECT_EQ(hit->call.version, committed.load());
