@@ -1,148 +1,310 @@
 #include "fakes/http/webhook_receiver.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
-namespace ccapi::testhttp {
+#include "core/async.hpp"
+#include "core/result.hpp"
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace ccapi::testhttp {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-struct WebhookReceiver::Impl {
-    asio::io_context io;
-    tcp::acceptor acceptor{io};
-    std::thread accept_thread;
+struct Pem {
+    std::string certificate;
+    std::string key;
+};
+
+std::string bioText(BIO* bio) {
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+void addExtension(X509* certificate, int nid, const char* value) {
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, certificate, certificate, nullptr, nullptr, 0);
+    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
+    if (!extension) throw std::runtime_error("X509V3_EXT_conf_nid failed");
+    X509_add_ext(certificate, extension, -1);
+    X509_EXTENSION_free(extension);
+}
+
+// Self-signed P-256, for IP 127.0.0.1, valid for a day; it is its own CA.
+Pem selfSignedCertificate() {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
+    if (!key || !certificate) throw std::runtime_error("OpenSSL allocation failed");
+    X509* x = certificate.get();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+    X509_set_pubkey(x, key.get());
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("webhook receiver"), -1, -1,
+                               0);
+    X509_set_issuer_name(x, name);
+    addExtension(x, NID_basic_constraints, "critical,CA:TRUE");
+    addExtension(x, NID_subject_alt_name, "IP:127.0.0.1");
+    if (X509_sign(x, key.get(), EVP_sha256()) == 0) throw std::runtime_error("X509_sign failed");
+    Pem pem;
+    std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_X509(cert_bio.get(), x);
+    pem.certificate = bioText(cert_bio.get());
+    std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    pem.key = bioText(key_bio.get());
+    return pem;
+}
+
+}  // namespace
+
+std::string RecordedRequest::header(std::string_view name) const {
+    return headers.get(name).value_or("");
+}
+
+// Coroutines hold a raw pointer: the io_context (declared last but for the acceptor) is
+// destroyed first, and with it every suspended connection, while the rest is still alive.
+struct WebhookReceiver::State {
+    explicit State(bool use_tls) : tls(use_tls) {}
+
+    const bool tls;
+    std::optional<ssl::context> tls_context;
+    std::string certificate_pem;
+    std::uint16_t port = 0;
+    std::thread thread;
+
     mutable std::mutex mutex;
     mutable std::condition_variable changed;
-    std::vector<ReceivedRequest> received;
-    Plan plan;
-    bool stopping = false;
-    std::vector<std::shared_ptr<tcp::socket>> sockets;
-    std::vector<std::thread> connections;
+    std::vector<RecordedRequest> recorded;
+    int fail_times = 0;
+    WebhookReply failure{.status = 500};
+    WebhookReply reply{};
+    WebhookReceiver::Plan plan;
+    int open = 0;
+    int peak = 0;
 
-    void serve(std::shared_ptr<tcp::socket> socket) {
-        boost::beast::flat_buffer buffer;
-        for (;;) {
-            http::request<http::string_body> request;
-            boost::system::error_code ec;
-            http::read(*socket, buffer, request, ec);
-            if (ec) return;
-            ReceivedRequest got;
-            got.method = std::string(request.method_string());
-            got.target = std::string(request.target());
-            for (const auto& field : request) {
-                got.headers.add(std::string(field.name_string()), std::string(field.value()));
-            }
-            got.body = request.body();
-            got.at = std::chrono::steady_clock::now();
-            PlannedAnswer answer;
-            {
-                std::lock_guard lock(mutex);
-                std::size_t n = received.size();
-                received.push_back(got);
-                if (plan) answer = plan(got, n);
-            }
-            changed.notify_all();
-            if (answer.hang) {
-                std::unique_lock lock(mutex);
-                changed.wait(lock, [this] { return stopping; });
-                return;
-            }
-            if (answer.delay.count() > 0) {
-                std::unique_lock lock(mutex);
-                if (changed.wait_for(lock, answer.delay, [this] { return stopping; })) return;
-            }
-            http::response<http::string_body> response{static_cast<http::status>(answer.status),
-                                                       11};
-            response.set(http::field::content_type, "text/plain");
-            if (!answer.location.empty()) response.set(http::field::location, answer.location);
-            response.body() = "ok";
-            response.keep_alive(request.keep_alive());
-            response.prepare_payload();
-            http::write(*socket, response, ec);
-            if (ec || !request.keep_alive()) return;
+    asio::io_context io{1};
+    std::optional<tcp::acceptor> acceptor;
+
+    // Records `request` and says how to answer it.
+    WebhookReply take(const http::request<http::string_body>& request) {
+        RecordedRequest r;
+        r.method = std::string(request.method_string());
+        r.target = std::string(request.target());
+        for (const auto& field : request) {
+            r.headers.add(std::string(field.name_string()), std::string(field.value()));
         }
+        r.body = request.body();
+        std::unique_lock lock(mutex);
+        recorded.push_back(r);
+        changed.notify_all();
+        if (plan) {
+            auto decide = plan;  // a copy: the plan runs unlocked and may call back in
+            const std::size_t n = recorded.size() - 1;
+            lock.unlock();
+            return decide(r, n);
+        }
+        if (fail_times > 0) {
+            --fail_times;
+            return failure;
+        }
+        return reply;
+    }
+
+    void connectionOpened() {
+        std::lock_guard lock(mutex);
+        ++open;
+        peak = std::max(peak, open);
+        changed.notify_all();
+    }
+    void connectionClosed() {
+        std::lock_guard lock(mutex);
+        --open;
+        changed.notify_all();
     }
 };
 
-WebhookReceiver::WebhookReceiver() : impl_(std::make_shared<Impl>()) {
-    auto& acceptor = impl_->acceptor;
-    tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen();
-    port_ = acceptor.local_endpoint().port();
-    impl_->accept_thread = std::thread([impl = impl_] {
-        for (;;) {
-            auto socket = std::make_shared<tcp::socket>(impl->io);
-            boost::system::error_code ec;
-            impl->acceptor.accept(*socket, ec);
-            std::lock_guard lock(impl->mutex);
-            if (impl->stopping) return;
-            if (ec) continue;
-            impl->sockets.push_back(socket);
-            impl->connections.emplace_back([impl, socket] { impl->serve(socket); });
+namespace {
+
+using State = WebhookReceiver::State;
+
+struct OpenConnection {
+    explicit OpenConnection(State* s) : state(s) { state->connectionOpened(); }
+    ~OpenConnection() { state->connectionClosed(); }
+    State* state;
+};
+
+template <class Stream>
+Task<void> serveRequests(State* state, Stream& stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        ErrorCode ec;
+        http::request<http::string_body> request;
+        co_await http::async_read(stream, buffer, request,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        WebhookReply reply = state->take(request);
+        if (reply.hang) {
+            // Hold the connection without answering until the client gives up (EOF/reset).
+            http::request<http::string_body> never;
+            co_await http::async_read(stream, buffer, never,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+            co_return;
         }
-    });
-}
-
-WebhookReceiver::~WebhookReceiver() { stop(); }
-
-std::uint16_t WebhookReceiver::port() const { return port_; }
-
-std::string WebhookReceiver::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path;
-}
-
-void WebhookReceiver::setPlan(Plan plan) {
-    std::lock_guard lock(impl_->mutex);
-    impl_->plan = std::move(plan);
-}
-
-std::vector<ReceivedRequest> WebhookReceiver::requests() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->received;
-}
-
-std::size_t WebhookReceiver::count() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->received.size();
-}
-
-bool WebhookReceiver::waitForCount(std::size_t n, std::chrono::milliseconds timeout) const {
-    std::unique_lock lock(impl_->mutex);
-    return impl_->changed.wait_for(lock, timeout, [&] { return impl_->received.size() >= n; });
-}
-
-void WebhookReceiver::stop() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        if (impl_->stopping) return;
-        impl_->stopping = true;
-        boost::system::error_code ec;
-        // shutdown() wakes a thread blocked reading; the sockets close after the joins.
-        for (auto& socket : impl_->sockets) socket->shutdown(tcp::socket::shutdown_both, ec);
+        if (reply.delay.count() > 0) {
+            auto executor = co_await asio::this_coro::executor;
+            asio::steady_timer timer(executor, reply.delay);
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        http::response<http::string_body> response(static_cast<http::status>(reply.status), 11);
+        response.set(http::field::content_type, "text/plain");
+        if (!reply.location.empty()) response.set(http::field::location, reply.location);
+        response.body() = reply.body;
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !request.keep_alive()) co_return;
     }
-    impl_->changed.notify_all();
-    {
-        // Wake the blocking accept() with a connection of our own.
-        boost::system::error_code ec;
-        asio::io_context io;
-        tcp::socket poke(io);
-        poke.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+}
+
+Task<void> serveConnection(State* state, tcp::socket socket) {
+    OpenConnection counted(state);
+    ErrorCode ec;
+    if (state->tls) {
+        ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
+                                              *state->tls_context);
+        co_await stream.async_handshake(ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        co_await serveRequests(state, stream);
+        stream.next_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    } else {
+        beast::tcp_stream stream(std::move(socket));
+        co_await serveRequests(state, stream);
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     }
-    if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
-    boost::system::error_code ec;
-    impl_->acceptor.close(ec);
-    for (auto& t : impl_->connections) {
-        if (t.joinable()) t.join();
+}
+
+Task<void> acceptLoop(State* state) {
+    for (;;) {
+        ErrorCode ec;
+        tcp::socket socket =
+            co_await state->acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        spawn(state->io.get_executor(), serveConnection(state, std::move(socket)),
+              "test-receiver-connection");
     }
-    for (auto& socket : impl_->sockets) socket->close(ec);
+}
+
+}  // namespace
+
+WebhookReceiver::WebhookReceiver(Tls tls) : state_(std::make_shared<State>(tls == Tls::kYes)) {
+    if (state_->tls) {
+        Pem pem = selfSignedCertificate();
+        state_->certificate_pem = pem.certificate;
+        state_->tls_context.emplace(ssl::context::tls_server);
+        state_->tls_context->use_certificate_chain(asio::buffer(pem.certificate));
+        state_->tls_context->use_private_key(asio::buffer(pem.key), ssl::context::pem);
+    }
+    state_->acceptor.emplace(state_->io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    state_->port = state_->acceptor->local_endpoint().port();
+    spawn(state_->io.get_executor(), acceptLoop(state_.get()), "test-receiver-accept");
+    state_->thread = std::thread([state = state_.get()] { state->io.run(); });
+}
+
+WebhookReceiver::~WebhookReceiver() {
+    state_->io.stop();
+    state_->thread.join();
+}
+
+std::uint16_t WebhookReceiver::port() const { return state_->port; }
+
+std::string WebhookReceiver::url(std::string_view path) const {
+    return std::string(state_->tls ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(state_->port) + std::string(path);
+}
+
+const std::string& WebhookReceiver::certificatePem() const { return state_->certificate_pem; }
+
+void WebhookReceiver::answer(WebhookReply reply) {
+    std::lock_guard lock(state_->mutex);
+    state_->plan = nullptr;
+    state_->fail_times = 0;
+    state_->reply = std::move(reply);
+}
+
+void WebhookReceiver::failFirst(int times, WebhookReply failure, WebhookReply then) {
+    std::lock_guard lock(state_->mutex);
+    state_->plan = nullptr;
+    state_->fail_times = times;
+    state_->failure = std::move(failure);
+    state_->reply = std::move(then);
+}
+
+void WebhookReceiver::plan(Plan plan) {
+    std::lock_guard lock(state_->mutex);
+    state_->plan = std::move(plan);
+}
+
+std::vector<RecordedRequest> WebhookReceiver::requests() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->recorded;
+}
+
+std::size_t WebhookReceiver::requestCount() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->recorded.size();
+}
+
+bool WebhookReceiver::waitForRequests(std::size_t count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout,
+                                    [&] { return state_->recorded.size() >= count; });
+}
+
+int WebhookReceiver::openConnections() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->open;
+}
+
+int WebhookReceiver::peakConnections() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->peak;
+}
+
+bool WebhookReceiver::waitForNoConnections(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, timeout, [&] { return state_->open == 0; });
 }
 
 }  // namespace ccapi::testhttp

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "core/ids.hpp"
-#include "hmac_check.hpp"
+#include "fakes/http/webhook_receiver.hpp"
+#include "fakes/http/webhook_signature_check.hpp"
 #include "io_thread.hpp"
-#include "receiver.hpp"
 #include "storage/sql/sql_database.hpp"
 #include "support/temp_dir.hpp"
 
@@ -31,8 +31,10 @@ using storage::CallStatus;
 using storage::DeliveryState;
 using storage::WebhookAttempt;
 using storage::WebhookDelivery;
-using test::Reply;
-using test::TestReceiver;
+using testhttp::parseSignature;
+using testhttp::signatureVerifies;
+using testhttp::WebhookReceiver;
+using testhttp::WebhookReply;
 
 constexpr UnixMicros kStart = 1'763'772'026'000'000;  // 2025-11-22T00:40:26Z
 constexpr const char* kSecret = "whsec_test";
@@ -190,7 +192,7 @@ protected:
 };
 
 TEST_F(DispatcherTest, DeliversTheEventSignedAndMarksItDelivered) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto d = dispatcher();
     auto call = createCall(receiver.url("/hook?tenant=7"));
 
@@ -208,11 +210,11 @@ TEST_F(DispatcherTest, DeliversTheEventSignedAndMarksItDelivered) {
     EXPECT_EQ(got.header("X-Delivery-Attempt"), "1");
     EXPECT_EQ(got.header("Content-Type"), "application/json");
 
-    auto signature = test::parseSignature(got.header("X-Signature"));
+    auto signature = parseSignature(got.header("X-Signature"));
     ASSERT_TRUE(signature) << got.header("X-Signature");
     EXPECT_EQ(signature->t, kStart / 1'000'000);
-    EXPECT_TRUE(test::signatureVerifies(got.header("X-Signature"), kSecret, got.body));
-    EXPECT_FALSE(test::signatureVerifies(got.header("X-Signature"), "another secret", got.body));
+    EXPECT_TRUE(signatureVerifies(got.header("X-Signature"), kSecret, got.body));
+    EXPECT_FALSE(signatureVerifies(got.header("X-Signature"), "another secret", got.body));
 
     auto stored = deliveries(call.call_id);
     ASSERT_EQ(stored.size(), 1u);
@@ -239,7 +241,7 @@ TEST_F(DispatcherTest, DeliversTheEventSignedAndMarksItDelivered) {
 }
 
 TEST_F(DispatcherTest, WithoutASecretRequestsAreUnsigned) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto o = options();
     o.secret.clear();
     auto d = dispatcher(o);
@@ -250,7 +252,7 @@ TEST_F(DispatcherTest, WithoutASecretRequestsAreUnsigned) {
 }
 
 TEST_F(DispatcherTest, FailuresAreRetriedOnTheDoublingScheduleThenDead) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.status = 500});
     auto d = dispatcher();
     auto call = createCall(receiver.url());
@@ -291,7 +293,7 @@ TEST_F(DispatcherTest, FailuresAreRetriedOnTheDoublingScheduleThenDead) {
         EXPECT_EQ(requests[i].body, requests[0].body) << "every retry sends the same bytes";
         EXPECT_EQ(requests[i].header("X-Event-ID"), requests[0].header("X-Event-ID"));
         EXPECT_TRUE(
-            test::signatureVerifies(requests[i].header("X-Signature"), kSecret, requests[i].body));
+            signatureVerifies(requests[i].header("X-Signature"), kSecret, requests[i].body));
     }
     EXPECT_EQ(outcomes("retry"), "9");
     EXPECT_EQ(outcomes("dead"), "1");
@@ -303,9 +305,9 @@ TEST_F(DispatcherTest, FailuresAreRetriedOnTheDoublingScheduleThenDead) {
 }
 
 TEST_F(DispatcherTest, LaterEventOfACallWaitsWhileAnEarlierOneIsRetried) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.failFirst(2, {.status = 500});
-    TestReceiver other;
+    WebhookReceiver other;
     auto d = dispatcher();
     auto call = createCall(receiver.url());
     transition(call, CallStatus::kDialing, receiver.url());
@@ -344,7 +346,7 @@ TEST_F(DispatcherTest, LaterEventOfACallWaitsWhileAnEarlierOneIsRetried) {
 }
 
 TEST_F(DispatcherTest, LaterEventFollowsOnceTheEarlierOneIsDead) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.failFirst(2, {.status = 500});
     auto o = options();
     o.retry.max_attempts = 2;
@@ -365,7 +367,7 @@ TEST_F(DispatcherTest, LaterEventFollowsOnceTheEarlierOneIsDead) {
 }
 
 TEST_F(DispatcherTest, HangingReceiverTimesOutAndIsRetried) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.hang = true});
     auto o = options();
     o.timeout = 300ms;
@@ -389,8 +391,8 @@ TEST_F(DispatcherTest, HangingReceiverTimesOutAndIsRetried) {
 }
 
 TEST_F(DispatcherTest, RedirectIsNotFollowed) {
-    TestReceiver receiver;
-    TestReceiver elsewhere;
+    WebhookReceiver receiver;
+    WebhookReceiver elsewhere;
     receiver.answer({.status = 307, .location = elsewhere.url()});
     auto d = dispatcher();
     auto call = createCall(receiver.url());
@@ -406,7 +408,7 @@ TEST_F(DispatcherTest, RedirectIsNotFollowed) {
 }
 
 TEST_F(DispatcherTest, UrlPointingAtThisServiceIsDeadWithoutBeingSent) {
-    TestReceiver receiver;  // listening where the service itself would
+    WebhookReceiver receiver;  // listening where the service itself would
     auto o = options();
     o.self_port = receiver.port();
     auto d = dispatcher(o);
@@ -430,7 +432,7 @@ TEST_F(DispatcherTest, UrlPointingAtThisServiceIsDeadWithoutBeingSent) {
 }
 
 TEST_F(DispatcherTest, EventNoLongerStoredIsDead) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto d = dispatcher();
     auto call = createCall(receiver.url());
     auto event_id = deliveries(call.call_id).at(0).event_id;
@@ -450,7 +452,7 @@ TEST_F(DispatcherTest, EventNoLongerStoredIsDead) {
 }
 
 TEST_F(DispatcherTest, RestartResumesAPendingRetryWithTheSameBody) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.failFirst(1, {.status = 502});
     auto call = createCall(receiver.url());
     {
@@ -482,7 +484,7 @@ TEST_F(DispatcherTest, RestartResumesAPendingRetryWithTheSameBody) {
 }
 
 TEST_F(DispatcherTest, OnePassAttemptsAtMostConcurrencyDeliveries) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.delay = 100ms});
     auto o = options();
     o.concurrency = 2;
@@ -501,7 +503,7 @@ TEST_F(DispatcherTest, OnePassAttemptsAtMostConcurrencyDeliveries) {
 }
 
 TEST_F(DispatcherTest, AttemptsOfOnePassRunConcurrently) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.delay = 300ms});
     auto d = dispatcher();
     for (int i = 0; i < 4; ++i) createCall(receiver.url());
@@ -510,7 +512,7 @@ TEST_F(DispatcherTest, AttemptsOfOnePassRunConcurrently) {
 }
 
 TEST_F(DispatcherTest, ADeliveryIsNeverAttemptedTwiceAtOnce) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.delay = 300ms});
     auto d = dispatcher();
     createCall(receiver.url());
@@ -523,7 +525,7 @@ TEST_F(DispatcherTest, ADeliveryIsNeverAttemptedTwiceAtOnce) {
 }
 
 TEST_F(DispatcherTest, RunDeliversWhenNotifiedAndKeepsEachCallInOrder) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto o = options();
     o.poll_interval = 60s;  // only notify() and finished attempts can wake it in time
     auto d = dispatcher(o);
@@ -553,7 +555,7 @@ TEST_F(DispatcherTest, RunDeliversWhenNotifiedAndKeepsEachCallInOrder) {
 // run() reads due rows while attempts are ending: a row read just before its attempt was
 // recorded as delivered must not be sent again (CI once saw a sixth request for five events).
 TEST_F(DispatcherTest, RunSendsEveryDeliveryExactlyOnceWhileAttemptsEndDuringReads) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto o = options();
     o.concurrency = 4;
     o.poll_interval = 60s;
@@ -594,7 +596,7 @@ TEST_F(DispatcherTest, RunSendsEveryDeliveryExactlyOnceWhileAttemptsEndDuringRea
 }
 
 TEST_F(DispatcherTest, StopCancelsAHangingAttemptWithoutRecordingIt) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.hang = true});
     auto o = options();
     o.timeout = 60s;

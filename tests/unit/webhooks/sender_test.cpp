@@ -12,9 +12,9 @@
 #include <fstream>
 #include <optional>
 
-#include "hmac_check.hpp"
+#include "fakes/http/webhook_receiver.hpp"
+#include "fakes/http/webhook_signature_check.hpp"
 #include "io_thread.hpp"
-#include "receiver.hpp"
 #include "support/temp_dir.hpp"
 #include "webhooks/signature.hpp"
 
@@ -22,8 +22,9 @@ namespace ccapi::webhooks {
 namespace {
 
 using namespace std::chrono_literals;
-using test::Reply;
-using test::TestReceiver;
+using testhttp::signatureVerifies;
+using testhttp::WebhookReceiver;
+using testhttp::WebhookReply;
 
 // A loopback port nobody listens on: bound, never listened, so connects are refused.
 class ClosedPort {
@@ -89,7 +90,7 @@ protected:
 };
 
 TEST_F(SenderTest, PostsTheBodyWithEveryWebhookHeader) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     auto result = send(SenderOptions{}, receiver.url("/hooks/calls?tenant=a%20b&x=1"));
     EXPECT_TRUE(result.delivered());
     EXPECT_EQ(result.status_code, 200);
@@ -106,12 +107,12 @@ TEST_F(SenderTest, PostsTheBodyWithEveryWebhookHeader) {
     EXPECT_EQ(got.header("X-Event-ID"), "7");
     EXPECT_EQ(got.header("X-Delivery-Attempt"), "3");
     EXPECT_EQ(got.header("Content-Length"), std::to_string(got.body.size()));
-    EXPECT_TRUE(test::signatureVerifies(got.header("X-Signature"), "whsec", got.body))
+    EXPECT_TRUE(signatureVerifies(got.header("X-Signature"), "whsec", got.body))
         << got.header("X-Signature");
 }
 
 TEST_F(SenderTest, NoSignatureHeaderWithoutASecret) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     Sender sender(SenderOptions{});
     auto unsigned_request = request(receiver.url());
     unsigned_request.signature.clear();
@@ -121,7 +122,7 @@ TEST_F(SenderTest, NoSignatureHeaderWithoutASecret) {
 }
 
 TEST_F(SenderTest, EmptyPathIsSlash) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     EXPECT_TRUE(
         send(SenderOptions{}, "http://127.0.0.1:" + std::to_string(receiver.port())).delivered());
     ASSERT_EQ(receiver.requestCount(), 1u);
@@ -129,7 +130,7 @@ TEST_F(SenderTest, EmptyPathIsSlash) {
 }
 
 TEST_F(SenderTest, NonSuccessStatusIsAFailureWithItsCode) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.status = 503, .body = "busy"});
     auto result = send(SenderOptions{}, receiver.url());
     EXPECT_FALSE(result.delivered());
@@ -138,8 +139,8 @@ TEST_F(SenderTest, NonSuccessStatusIsAFailureWithItsCode) {
 }
 
 TEST_F(SenderTest, RedirectIsNotFollowed) {
-    TestReceiver receiver;
-    TestReceiver elsewhere;
+    WebhookReceiver receiver;
+    WebhookReceiver elsewhere;
     receiver.answer({.status = 302, .location = elsewhere.url("/moved")});
     auto result = send(SenderOptions{}, receiver.url());
     EXPECT_FALSE(result.delivered());
@@ -151,7 +152,7 @@ TEST_F(SenderTest, RedirectIsNotFollowed) {
 }
 
 TEST_F(SenderTest, HangingReceiverTimesOutAtTheDeadline) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.hang = true});
     SenderOptions options;
     options.timeout = 300ms;
@@ -168,7 +169,7 @@ TEST_F(SenderTest, HangingReceiverTimesOutAtTheDeadline) {
 }
 
 TEST_F(SenderTest, TimeoutInWholeSecondsReadsInSeconds) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.hang = true});
     SenderOptions options;
     options.timeout = 1s;
@@ -176,7 +177,7 @@ TEST_F(SenderTest, TimeoutInWholeSecondsReadsInSeconds) {
 }
 
 TEST_F(SenderTest, SlowAnswerWithinTheDeadlineCounts) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.status = 204, .delay = 150ms, .body = ""});
     SenderOptions options;
     options.timeout = 2s;
@@ -187,7 +188,7 @@ TEST_F(SenderTest, SlowAnswerWithinTheDeadlineCounts) {
 }
 
 TEST_F(SenderTest, SlowAnswerPastTheDeadlineTimesOut) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.delay = 1s});
     SenderOptions options;
     options.timeout = 200ms;
@@ -197,7 +198,7 @@ TEST_F(SenderTest, SlowAnswerPastTheDeadlineTimesOut) {
 }
 
 TEST_F(SenderTest, LargeResponseBodyIsCappedAndStillCounts) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.body = std::string(4 * 1024 * 1024, 'x')});
     SenderOptions options;
     options.max_response_body = 16 * 1024;
@@ -223,7 +224,7 @@ TEST_F(SenderTest, InvalidUrlIsPermanent) {
 }
 
 TEST_F(SenderTest, UrlPointingAtThisServiceIsRefusedBeforeConnecting) {
-    TestReceiver receiver;  // stands for the service itself
+    WebhookReceiver receiver;  // stands for the service itself
     SenderOptions options;
     options.self_port = receiver.port();
     std::string port = std::to_string(receiver.port());
@@ -241,7 +242,7 @@ TEST_F(SenderTest, UrlPointingAtThisServiceIsRefusedBeforeConnecting) {
 }
 
 TEST_F(SenderTest, SameHostOnAnotherPortIsAllowed) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     SenderOptions options;
     options.self_port =
         static_cast<std::uint16_t>(receiver.port() == 65535 ? 1 : receiver.port() + 1);
@@ -249,7 +250,7 @@ TEST_F(SenderTest, SameHostOnAnotherPortIsAllowed) {
 }
 
 TEST_F(SenderTest, HttpsWithATrustedCertificateDelivers) {
-    TestReceiver receiver(TestReceiver::Tls::kYes);
+    WebhookReceiver receiver(WebhookReceiver::Tls::kYes);
     ccapi::test::TempDir dir;
     auto ca_file = dir / "ca.pem";
     std::ofstream(ca_file) << receiver.certificatePem();
@@ -263,7 +264,7 @@ TEST_F(SenderTest, HttpsWithATrustedCertificateDelivers) {
 }
 
 TEST_F(SenderTest, HttpsWithAnUntrustedCertificateFails) {
-    TestReceiver receiver(TestReceiver::Tls::kYes);
+    WebhookReceiver receiver(WebhookReceiver::Tls::kYes);
     auto result = send(SenderOptions{}, receiver.url());  // system CAs only
     EXPECT_FALSE(result.status_code.has_value());
     EXPECT_EQ(result.error.rfind("TLS: ", 0), 0u) << result.error;
@@ -272,7 +273,7 @@ TEST_F(SenderTest, HttpsWithAnUntrustedCertificateFails) {
 }
 
 TEST_F(SenderTest, ConcurrentSendsShareOneSender) {
-    TestReceiver receiver;
+    WebhookReceiver receiver;
     receiver.answer({.delay = 100ms});
     Sender sender(SenderOptions{});
     std::vector<std::future<SendResult>> futures;

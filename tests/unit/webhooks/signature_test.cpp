@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "hmac_check.hpp"
+#include "fakes/http/webhook_signature_check.hpp"
 
 namespace ccapi::webhooks {
 namespace {
@@ -16,24 +16,24 @@ TEST(HmacSha256Hex, MatchesRfc4231TestCaseTwo) {
 TEST(HmacSha256Hex, AgreesWithEvpMacForEmptyAndLongKeys) {
     std::string long_key(200, 'k');  // longer than the block: hashed first
     for (std::string key : {std::string(), std::string("s3cret"), long_key}) {
-        EXPECT_EQ(hmacSha256Hex(key, "payload"), test::evpHmacSha256Hex(key, "payload")) << key;
+        EXPECT_EQ(hmacSha256Hex(key, "payload"), testhttp::evpHmacSha256Hex(key, "payload")) << key;
     }
 }
 
 TEST(SignatureHeader, IsTimestampThenHmacOfTimestampDotBody) {
     const std::string body = R"({"event_id":42,"type":"call.status"})";
     auto header = signatureHeader("whsec", 1'763'772'026, body);
-    auto parsed = test::parseSignature(header);
+    auto parsed = testhttp::parseSignature(header);
     ASSERT_TRUE(parsed) << header;
     EXPECT_EQ(parsed->t, 1'763'772'026);
-    EXPECT_EQ(parsed->v1, test::evpHmacSha256Hex("whsec", "1763772026." + body));
-    EXPECT_TRUE(test::signatureVerifies(header, "whsec", body));
+    EXPECT_EQ(parsed->v1, testhttp::evpHmacSha256Hex("whsec", "1763772026." + body));
+    EXPECT_TRUE(testhttp::signatureVerifies(header, "whsec", body));
 }
 
 TEST(SignatureHeader, ChangesWithSecretBodyAndTime) {
     auto base = signatureHeader("a", 100, "{}");
-    EXPECT_FALSE(test::signatureVerifies(base, "b", "{}"));
-    EXPECT_FALSE(test::signatureVerifies(base, "a", "{} "));
+    EXPECT_FALSE(testhttp::signatureVerifies(base, "b", "{}"));
+    EXPECT_FALSE(testhttp::signatureVerifies(base, "a", "{} "));
     EXPECT_NE(base, signatureHeader("a", 101, "{}"));
 }
 

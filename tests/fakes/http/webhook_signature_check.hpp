@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace ccapi::webhooks::test {
+namespace ccapi::testhttp {
 
 inline std::string evpHmacSha256Hex(std::string_view key, std::string_view data) {
     EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
@@ -63,4 +63,4 @@ inline bool signatureVerifies(const std::string& header, std::string_view secret
     return evpHmacSha256Hex(secret, text) == parsed->v1;
 }
 
-}  // namespace ccapi::webhooks::test
+}  // namespace ccapi::testhttp
