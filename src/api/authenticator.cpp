@@ -41,16 +41,19 @@ Authenticator::Authenticator(auth::TokenService& tokens, auth::RevocationCache& 
       blocking_(blocking),
       clock_(clock) {}
 
+std::optional<std::shared_ptr<const storage::User>> Authenticator::freshCachedUser(
+    std::string_view username) {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache_.find(username);
+    if (it == cache_.end() || now - it->second.fetched >= kUserCacheTtl) return std::nullopt;
+    return it->second.user;
+}
+
 Task<Result<std::shared_ptr<const storage::User>>> Authenticator::activeUser(std::string username) {
     using Shared = std::shared_ptr<const storage::User>;
+    if (auto cached = freshCachedUser(username)) co_return std::move(*cached);
     auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(cache_mutex_);
-        auto it = cache_.find(username);
-        if (it != cache_.end() && now - it->second.fetched < kUserCacheTtl) {
-            co_return it->second.user;
-        }
-    }
     auto lookup = [this, username] { return database_.users().findByUsername(username); };
     auto found = co_await offload(blocking_, std::move(lookup));
     if (!found) co_return found.error();
@@ -59,7 +62,7 @@ Task<Result<std::shared_ptr<const storage::User>>> Authenticator::activeUser(std
     {
         std::lock_guard lock(cache_mutex_);
         if (cache_.size() >= kUserCacheMax) cache_.clear();
-        cache_[username] = CachedUser{user, now};
+        cache_.insert_or_assign(std::move(username), CachedUser{user, now});
     }
     co_return user;
 }
@@ -81,14 +84,16 @@ void Authenticator::rememberVerified(std::string token,
 
 void Authenticator::forget(const std::string& username) {
     std::lock_guard lock(cache_mutex_);
-    cache_.erase(username);
+    if (auto it = cache_.find(username); it != cache_.end()) cache_.erase(it);
 }
 
 Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::RequestContext& ctx,
                                                                        bool allow_query_token) {
-    std::string token(bearerToken(ctx.header("Authorization")));
+    std::string_view token = bearerToken(ctx.header("Authorization"));
+    std::optional<std::string> query_token;
     if (token.empty() && allow_query_token) {
-        if (auto q = ctx.queryParam("access_token")) token = *q;
+        query_token = ctx.queryParam("access_token");
+        if (query_token) token = *query_token;
     }
     if (token.empty()) co_return AuthFailure{unauthorized(ctx, "Not authenticated")};
 
@@ -97,7 +102,7 @@ Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::
         auto verified = tokens_.verify(token, auth::TokenType::kAccess);
         if (!verified) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
         claims = std::make_shared<const auth::Claims>(std::move(*verified));
-        rememberVerified(token, claims);
+        rememberVerified(std::string(token), claims);
     }
     if (!tokens_.unexpired(*claims, clock_.now())) {  // a remembered token may have expired
         co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
@@ -105,7 +110,10 @@ Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::
     if (revocations_.isRevoked(claims->jti)) {
         co_return AuthFailure{unauthorized(ctx, "Token has been revoked")};
     }
-    auto user = co_await activeUser(claims->subject);
+    // Nearly every request finds its user cached; only a miss pays for a coroutine.
+    auto cached = freshCachedUser(claims->subject);
+    Result<std::shared_ptr<const storage::User>> user = cached ? std::move(*cached) : nullptr;
+    if (!cached) user = co_await activeUser(claims->subject);
     if (!user) {
         co_return AuthFailure{routing::errorReply(ctx, http::Status::service_unavailable,
                                                   "store_unavailable",

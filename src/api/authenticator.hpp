@@ -59,8 +59,11 @@ private:
     storage::Database& database_;
     BlockingPool& blocking_;
     const Clock& clock_;
+    // The cached user when fresh (a null pointer for a cached "unknown or inactive"); nullopt
+    // when it must be read from the store. Synchronous, so the hot path builds no coroutine.
+    std::optional<std::shared_ptr<const storage::User>> freshCachedUser(std::string_view username);
     std::mutex cache_mutex_;
-    std::unordered_map<std::string, CachedUser> cache_;
+    StringMap<CachedUser> cache_;
 
     // Access tokens already verified: a client sends the same token on every request, and
     // decoding plus HMAC plus JSON is most of an authenticated GET's own work. Keyed by the
