@@ -365,6 +365,17 @@ void CallEngine::onEvent(const ari::ChannelEvent& event) {
 
 Task<void> CallEngine::reconcile() {
     reconcile_pending_ = false;
+    // The channel list speaks only for calls whose originate was answered before it was asked
+    // for (or never sent). A call sent while GET /channels is in flight (the dispatcher resumes
+    // as soon as the socket is back, and new calls keep coming) may be missing from the list
+    // without having ended; its own originate answer and events settle it.
+    std::vector<std::pair<std::string, bool>> listed;  // call id, originate sent before asking
+    listed.reserve(live_.size());
+    for (const auto& state : live_) {
+        const bool awaiting_answer =
+            state.facts.originate_sent && state.call.status == CallStatus::kPending;
+        if (!awaiting_answer) listed.emplace_back(state.call.call_id, state.facts.originate_sent);
+    }
     auto channels = co_await ari_.channels();
     if (!channels) {
         reconcile_pending_ = true;  // the sweeper tries again
@@ -373,13 +384,11 @@ Task<void> CallEngine::reconcile() {
     }
     std::unordered_map<std::string, std::string> states;
     for (const auto& c : *channels) states[c.id] = c.state;
-    std::vector<std::string> ids;
-    ids.reserve(live_.size());
-    for (const auto& state : live_) ids.push_back(state.call.call_id);
     std::size_t resumed = 0, ended = 0;
-    for (const auto& id : ids) {
+    for (const auto& [id, sent_before] : listed) {
         auto* live = live_.find(id);
         if (live == nullptr) continue;
+        if (!sent_before && live->facts.originate_sent) continue;  // sent while we asked
         auto channel = states.find(id);
         bool exists = channel != states.end();
         if (!live->facts.originate_sent) {
