@@ -9,7 +9,19 @@ namespace ccapi::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using CallFaults = CallsTest;
+
+class CallFaults : public CallsTest {
+protected:
+    // True once /health reports the ARI event socket as not connected.
+    bool eventSocketSeenDown() {
+        return testhttp::waitUntil(
+            [&] {
+                auto h = client().get("/health").value().json().as_object();
+                return h.at("asterisk").as_object().at("websocket") != "connected";
+            },
+            10s);
+    }
+};
 
 std::string str(const boost::json::object& o, const char* key) {
     const auto& v = o.at(key);
@@ -69,12 +81,7 @@ TEST_P(CallFaults, UnreachablePbxIs503AndTheBreakerOpensThenRecovers) {
 TEST_P(CallFaults, WithoutTheEventSocketCallsWaitPendingAndGoOutWhenItIsBack) {
     startAll();
     sim_->restart(std::chrono::milliseconds(3000));  // connection refused for 3 s
-    ASSERT_TRUE(testhttp::waitUntil(
-        [&] {
-            auto h = client().get("/health").value().json().as_object();
-            return h.at("asterisk").as_object().at("websocket") != "connected";
-        },
-        10s));
+    ASSERT_TRUE(eventSocketSeenDown());
     auto r = post(alice_, "/api/v2/interaction/+15550001000");
     ASSERT_EQ(r.status, 201u) << r.body;
     auto id = str(r.json().as_object(), "call_id");
@@ -99,12 +106,7 @@ TEST_P(CallFaults, CallSentWhileTheChannelListIsInFlightIsNotEndedByIt) {
     slow_list.count = 1;
     sim_->delayResponses(slow_list);
     sim_->restart(std::chrono::milliseconds(1000));
-    ASSERT_TRUE(testhttp::waitUntil(
-        [&] {
-            auto h = client().get("/health").value().json().as_object();
-            return h.at("asterisk").as_object().at("websocket") != "connected";
-        },
-        10s));
+    ASSERT_TRUE(eventSocketSeenDown());
     auto r = post(alice_, "/api/v2/interaction/+15550001000");
     ASSERT_EQ(r.status, 201u) << r.body;
     auto id = str(r.json().as_object(), "call_id");
