@@ -2,12 +2,14 @@
 # The benchmark suite of issue 5: B1–B6, each a ratio against a reference measured in the same
 # run (the machine is shared and noisy), all load on 127.0.0.1, every step bounded in time.
 #
-#   bench/run.sh [BUILD_DIR] [--smoke]
+#   bench/run.sh [BUILD_DIR] [--smoke] [--only B2,B3]
 #
 # Full mode (make bench): 5-8 minutes on 2 cores (B4's 100,000 calls are most of it); prints the table and writes
 # docs/BENCHMARKS.md. Smoke mode (the bench_smoke CTest entry of make test): a second or two of
 # load per benchmark, writes BUILD_DIR/bench-smoke.md, and fails only when a benchmark is broken
 # (no request served, errors, lost events) — never on a missed target.
+# --only runs the named benchmarks alone (while working on one) and writes
+# BUILD_DIR/bench-partial.md instead of docs/BENCHMARKS.md, which is only ever a whole run.
 # CCAPI_BIN overrides the service binary (default BUILD_DIR/apps/ccapi).
 set -euo pipefail
 
@@ -15,16 +17,28 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BUILD_DIR=build-release
 SMOKE=0
-for arg in "$@"; do
-    case "$arg" in
+ONLY=""
+while [ $# -gt 0 ]; do
+    case "$1" in
         --smoke) SMOKE=1 ;;
+        --only)
+            shift
+            ONLY=",${1:-},"
+            [[ "$ONLY" =~ ^(,B[1-6])+,$ ]] || {
+                echo "bench: --only takes benchmark names such as B2,B3" >&2
+                exit 2
+            }
+            ;;
         -h | --help)
-            sed -n '2,12p' "$0"
+            sed -n '2,14p' "$0"
             exit 0
             ;;
-        *) BUILD_DIR=$arg ;;
+        *) BUILD_DIR=$1 ;;
     esac
+    shift
 done
+# True when benchmark $1 is part of this run.
+wanted() { [ -z "$ONLY" ] || [[ "$ONLY" == *",$1,"* ]]; }
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
 
 CCAPI=${CCAPI_BIN:-$BUILD_DIR/apps/ccapi}
@@ -50,6 +64,7 @@ else
     DURATION=10 WARMUP=5 B1_ROUNDS=3 B1_ROUND_SECONDS=5 CALLS=100000 CREATE_SECONDS=180 FANOUT_CLIENTS=10000 FANOUT_SECONDS=90
     REPORT="$ROOT/docs/BENCHMARKS.md"
 fi
+[ -n "$ONLY" ] && REPORT="$BUILD_DIR/bench-partial.md"
 # A whole run is bounded: a stuck step cannot hold make bench (or make test) forever.
 RUN_LIMIT=$([ "$SMOKE" = 1 ] && echo 240 || echo 590)
 
@@ -101,12 +116,15 @@ run_step() {
 
 # --- Service A (SQLite): B4 creates the calls that stay in flight for B1, B5 and B6. ---
 note_command "# Service A: SQLite; simulator at time scale 10 so that calls to ...2 ring for the whole run"
-if start_sim sim-a --time-scale 10 && SQLITE_DB="$WORK/a/cc.db" && mkdir -p "$WORK/a" &&
+# B1, B5 and B6 need B4's calls, so any of them brings B4 along.
+if ! wanted B1 && ! wanted B4 && ! wanted B5 && ! wanted B6; then
+    :
+elif start_sim sim-a --time-scale 10 && SQLITE_DB="$WORK/a/cc.db" && mkdir -p "$WORK/a" &&
     start_service svc-a "sqlite:///$SQLITE_DB"; then
     run_step b4_memory
-    run_step b1_get
-    run_step b5_bcrypt
-    run_step b6_fanout
+    wanted B1 && run_step b1_get
+    wanted B5 && run_step b5_bcrypt
+    wanted B6 && run_step b6_fanout
 else
     for b in B1 B4 B5 B6; do record "$b" "-" "-" "-" "-" "-" broken "service A did not start"; done
 fi
@@ -115,9 +133,11 @@ stop_sim
 
 # --- Service B (SQLite): B2, then B3 on SQLite. ---
 note_command "# Service B: SQLite; simulator at time scale 1 (B3 switches it to 0.01 through /_sim/timings)"
-if start_sim sim-b && mkdir -p "$WORK/b" && start_service svc-b "sqlite:///$WORK/b/cc.db"; then
-    run_step b2_create
-    run_step b3_events SQLite
+if ! wanted B2 && ! wanted B3; then
+    :
+elif start_sim sim-b && mkdir -p "$WORK/b" && start_service svc-b "sqlite:///$WORK/b/cc.db"; then
+    wanted B2 && run_step b2_create
+    wanted B3 && run_step b3_events SQLite
 else
     for b in B2 B3; do record "$b" "-" "-" "-" "-" "-" broken "service B did not start"; done
 fi
@@ -126,7 +146,9 @@ stop_sim
 
 # --- Service C (PostgreSQL): B3 on PostgreSQL. ---
 note_command "# Service C: PostgreSQL 15 (a throwaway cluster)"
-if start_postgres && start_sim sim-c && start_service svc-c "$PG_URL" "DB_POOL_SIZE=10"; then
+if ! wanted B3; then
+    :
+elif start_postgres && start_sim sim-c && start_service svc-c "$PG_URL" "DB_POOL_SIZE=10"; then
     run_step b3_events PostgreSQL
 else
     record B3 "ARI events → committed → WebSocket (PostgreSQL)" "-" "-" "-" "-" broken \

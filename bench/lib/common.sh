@@ -168,11 +168,11 @@ service_connected() {
 }
 
 stop_service() {
-    stop_pid "$SVC_PID"
+    stop_pid "${SVC_PID:-}"
 }
 
 stop_sim() {
-    stop_pid "$SIM_PID"
+    stop_pid "${SIM_PID:-}"
 }
 
 # metric NAME: the sum of every sample of NAME (any labels) on the service's /metrics.

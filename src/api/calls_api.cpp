@@ -211,7 +211,7 @@ Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::strin
 
     auto now = d_.clock.now();
     Call call;
-    call.call_id = newUuid();
+    call.call_id = newTimeOrderedUuid(now);
     call.user_id = who.user_id;
     call.phone_number = request.phone_number;
     call.status = storage::CallStatus::kPending;

@@ -2,7 +2,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <stdexcept>
 
 namespace ccapi {
@@ -16,13 +18,7 @@ void fillRandom(unsigned char* out, std::size_t n) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-}  // namespace
-
-std::string newUuid() {
-    std::array<unsigned char, 16> b;
-    fillRandom(b.data(), b.size());
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
+std::string formatUuid(const std::array<unsigned char, 16>& b) {
     std::string out;
     out.reserve(36);
     for (std::size_t i = 0; i < b.size(); ++i) {
@@ -31,6 +27,27 @@ std::string newUuid() {
         out.push_back(kHex[b[i] & 0xf]);
     }
     return out;
+}
+
+}  // namespace
+
+std::string newUuid() {
+    std::array<unsigned char, 16> b;
+    fillRandom(b.data(), b.size());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    return formatUuid(b);
+}
+
+std::string newTimeOrderedUuid(UnixMicros now) {
+    std::array<unsigned char, 16> b;
+    fillRandom(b.data(), b.size());
+    // RFC 9562 §5.7: the first 48 bits are the Unix time in milliseconds, big-endian.
+    const auto millis = static_cast<std::uint64_t>(std::max<UnixMicros>(now, 0) / 1000);
+    for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
+    b[6] = (b[6] & 0x0f) | 0x70;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    return formatUuid(b);
 }
 
 std::string randomToken(std::size_t bytes) {

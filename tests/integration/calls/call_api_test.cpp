@@ -136,6 +136,12 @@ TEST_P(CallApi, ListFiltersAndPaginatesNewestFirst) {
         auto r = post(alice_, "/api/v2/interaction/+1555000300" + std::to_string(i));
         ids.push_back(str(r.json().as_object(), "call_id"));
     }
+    // Call ids are UUID v7: version 7, and each one's millisecond prefix is not before the last.
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ASSERT_EQ(ids[i].size(), 36u) << ids[i];
+        EXPECT_EQ(ids[i][14], '7') << ids[i];
+        if (i > 0) EXPECT_LE(ids[i - 1].substr(0, 13), ids[i].substr(0, 13));
+    }
     auto c = client();
     HeaderList auth{{"Authorization", "Bearer " + alice_}};
     std::vector<std::string> seen;
