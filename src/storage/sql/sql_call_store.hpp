@@ -28,9 +28,13 @@ namespace ccapi::storage {
 //    PostgreSQL an identity value is taken at insert time but becomes visible at commit, so a
 //    reader could see id 11 committed while id 10 is still in flight and resume past it for good.
 //    Every transaction that inserts events therefore holds a shared advisory lock, and readers
-//    of the log (eventsAfter, eventsWithCallsAfter, lastEventId) take it exclusively: they wait
-//    for the writers in flight to finish and then see every id allocated so far. Writers never
-//    wait for each other.
+//    of the log (eventsAfter, eventsWithCallsAfter, lastEventId) first ask for a horizon: one
+//    statement that reads the highest id committed and takes the lock exclusively, releasing it
+//    as it ends. Every id up to the horizon was drawn before that statement began, by a writer
+//    already holding the shared lock, so once the lock is granted each of them has committed or
+//    rolled back; the read that follows (a new snapshot) asks for ids up to the horizon only and
+//    cannot miss one. Writers never wait for each other, and for a reader only while it waits
+//    for the writers in flight: the lock is never held across the read itself.
 //  - idempotency: a key row (user_id, key) is claimed with one upsert that only takes over a row
 //    older than 24 h; whoever gets no row back lost a race, rolls back and reads the winner.
 //
@@ -111,10 +115,11 @@ private:
     // event_ids assigned, in batch order.
     Result<void> enqueueBulk(SqlConnection& conn, const std::vector<CallUpdate>& batch,
                              const std::vector<std::int64_t>& ids);
-    // Inside a transaction, before its first event insert / before reading the log (see
-    // above). No-ops on SQLite.
+    // Inside a transaction, before its first event insert (see above). No-op on SQLite.
     Result<void> lockForEventWrite(SqlConnection& conn);
-    Result<void> lockForEventRead(SqlConnection& conn);
+    // Outside any transaction: the highest event_id that no event still in flight can precede
+    // (see above); on SQLite, whose one writer makes ids visible in order, no bound at all.
+    Result<std::int64_t> settledHorizon(SqlConnection& conn);
 
     ConnectionPool& pool_;
     Dialect dialect_;

@@ -22,6 +22,8 @@ namespace {
 
 class CallStore : public MigratedStoreTest {
 protected:
+    template <typename ReadPage>
+    void tailWhileCallsAreCreated(ReadPage read_page);
     storage::CallStore& calls() { return db_->calls(); }
 
     static Call newCall(std::int64_t user_id, UnixMicros created_at = kStart) {
@@ -1014,9 +1016,11 @@ TEST_P(CallStore, EventsAfterResumesWhereTheReaderStopped) {
     EXPECT_TRUE(calls().eventsAfter(0, 0).value().empty());
 }
 
-TEST_P(CallStore, AReaderTailingTheLogWhileCallsAreCreatedMissesNothing) {
-    // Writers commit in an order unrelated to the ids they drew; a reader that resumes from the
-    // last id it saw must still see every event exactly once.
+// Writers commit in an order unrelated to the ids they drew; a reader that resumes from the last
+// id it saw must still see every event exactly once. `read_page(cursor)` returns the ids of up to
+// 50 events after `cursor`.
+template <typename ReadPage>
+void CallStore::tailWhileCallsAreCreated(ReadPage read_page) {
     constexpr int kWriters = 4;
     constexpr int kCallsEach = 60;
     std::atomic<int> writing{kWriters};
@@ -1038,19 +1042,44 @@ TEST_P(CallStore, AReaderTailingTheLogWhileCallsAreCreatedMissesNothing) {
     std::int64_t cursor = 0;
     for (bool last_round = false;;) {
         bool done = writing.load() == 0;
-        auto page = calls().eventsAfter(cursor, 50);
+        auto page = read_page(cursor);
         ASSERT_TRUE(page) << page.error().message();
-        for (const auto& e : *page) tailed.push_back(e.event_id);
-        if (!page->empty()) cursor = page->back().event_id;
+        tailed.insert(tailed.end(), page->begin(), page->end());
+        if (!page->empty()) cursor = page->back();
         if (page->empty() && last_round) break;
         last_round = done;
     }
     for (auto& t : writers) t.join();
 
     std::vector<std::int64_t> stored_ids;
-    for (const auto& e : calls().eventsAfter(0, 100'000).value()) stored_ids.push_back(e.event_id);
+    for (const auto& e : calls().eventsAfter(0, 100'000).value()) {
+        stored_ids.push_back(e.event_id);
+    }
     EXPECT_EQ(stored_ids.size(), 2u * kWriters * kCallsEach);
     EXPECT_EQ(tailed, stored_ids);
+}
+
+TEST_P(CallStore, AReaderTailingTheLogWhileCallsAreCreatedMissesNothing) {
+    tailWhileCallsAreCreated([this](std::int64_t cursor) -> Result<std::vector<std::int64_t>> {
+        auto page = calls().eventsAfter(cursor, 50);
+        if (!page) return page.error();
+        std::vector<std::int64_t> ids;
+        for (const auto& e : *page) ids.push_back(e.event_id);
+        return ids;
+    });
+}
+
+TEST_P(CallStore, AStreamTailingEventsWithTheirCallsMissesNothing) {
+    tailWhileCallsAreCreated([this](std::int64_t cursor) -> Result<std::vector<std::int64_t>> {
+        auto page = calls().eventsWithCallsAfter(cursor, 50);
+        if (!page) return page.error();
+        std::vector<std::int64_t> ids;
+        for (const auto& row : *page) {
+            EXPECT_EQ(row.call.call_id, row.event.call_id);
+            ids.push_back(row.event.event_id);
+        }
+        return ids;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
