@@ -332,6 +332,8 @@ const std::string kEventsOfCallSql =
 const std::string kEventsAfterSql = "SELECT " + eventColumns() +
                                     " FROM call_events WHERE event_id > $1"
                                     " ORDER BY event_id LIMIT $2";
+const std::string kBeginEventWriteSql = "BEGIN; SELECT pg_advisory_xact_lock_shared(" +
+                                        std::to_string(SqlCallStore::kEventLogLockKey) + ")";
 constexpr std::string_view kLastEventIdSql = "SELECT COALESCE(MAX(event_id), 0) FROM call_events";
 // Autocommit, so the exclusive lock ends with the statement (pg_advisory_xact_lock returns void:
 // column 0 is empty).
@@ -358,18 +360,13 @@ bool SqlCallStore::cannotExist(std::string_view call_id) const {
 }
 
 Result<void> SqlCallStore::beginEventWrite(SqlConnection& conn) {
-    if (auto begun = conn.begin(); !begun) return begun;
-    if (auto locked = lockForEventWrite(conn); !locked) {
+    if (dialect_ != Dialect::kPostgres) return conn.begin();
+    // Both statements in one round trip (the simple-query protocol runs them in turn): every
+    // create batch and group commit starts this way.
+    if (auto begun = conn.exec(kBeginEventWriteSql); !begun) {
         (void)conn.rollback();
-        return locked;
+        return begun;
     }
-    return {};
-}
-
-Result<void> SqlCallStore::lockForEventWrite(SqlConnection& conn) {
-    if (dialect_ != Dialect::kPostgres) return {};
-    auto locked = conn.query("SELECT pg_advisory_xact_lock_shared($1)", {kEventLogLockKey});
-    if (!locked) return locked.error();
     return {};
 }
 
@@ -675,10 +672,11 @@ Result<std::vector<std::int64_t>> SqlCallStore::apply(const std::vector<CallUpda
     if (batch.empty()) return std::vector<std::int64_t>();
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    return inTransaction(**conn, [&](SqlConnection& tx) -> Result<std::vector<std::int64_t>> {
-        if (auto locked = lockForEventWrite(tx); !locked) return locked.error();
-        return dialect_ == Dialect::kPostgres ? applyBulk(tx, batch) : applyRowByRow(tx, batch);
-    });
+    auto begin = [this](SqlConnection& c) { return beginEventWrite(c); };
+    return inTransactionBegunBy(
+        **conn, begin, [&](SqlConnection& tx) -> Result<std::vector<std::int64_t>> {
+            return dialect_ == Dialect::kPostgres ? applyBulk(tx, batch) : applyRowByRow(tx, batch);
+        });
 }
 
 Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(

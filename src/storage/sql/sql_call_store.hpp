@@ -103,7 +103,8 @@ private:
     // the idempotency key; undo and look again.
     Result<CreateResult> insertCreate(SqlConnection& tx, const PendingCreate& create,
                                       bool& lost_race);
-    // BEGIN, and the event-log lock every transaction that inserts events holds.
+    // BEGIN, and on PostgreSQL the event-log lock every transaction that inserts events holds
+    // (see above).
     Result<void> beginEventWrite(SqlConnection& conn);
     // A call_id PostgreSQL would reject as a UUID cannot name a stored call.
     bool cannotExist(std::string_view call_id) const;
@@ -115,8 +116,6 @@ private:
     // event_ids assigned, in batch order.
     Result<void> enqueueBulk(SqlConnection& conn, const std::vector<CallUpdate>& batch,
                              const std::vector<std::int64_t>& ids);
-    // Inside a transaction, before its first event insert (see above). No-op on SQLite.
-    Result<void> lockForEventWrite(SqlConnection& conn);
     // Outside any transaction: the highest event_id that no event still in flight can precede
     // (see above); on SQLite, whose one writer makes ids visible in order, no bound at all.
     Result<std::int64_t> settledHorizon(SqlConnection& conn);

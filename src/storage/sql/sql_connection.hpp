@@ -115,12 +115,13 @@ public:
     }
 };
 
-// Runs fn(conn) between begin() and commit(); rolls back when fn returns an error. fn returns a
-// Result<T>; the commit's own failure (e.g. a serialization failure) is the result then.
-template <class Fn>
-auto inTransaction(SqlConnection& conn, Fn&& fn) -> decltype(fn(conn)) {
+// Runs fn(conn) between begin(conn) (a Result<void>: BEGIN and whatever must come with it) and
+// commit(); rolls back when fn returns an error. fn returns a Result<T>; the commit's own
+// failure (e.g. a serialization failure) is the result then.
+template <class Begin, class Fn>
+auto inTransactionBegunBy(SqlConnection& conn, Begin&& begin, Fn&& fn) -> decltype(fn(conn)) {
     using R = decltype(fn(conn));
-    if (auto begun = conn.begin(); !begun) return R(boost::system::in_place_error, begun.error());
+    if (auto begun = begin(conn); !begun) return R(boost::system::in_place_error, begun.error());
     auto result = fn(conn);
     if (!result) {
         (void)conn.rollback();
@@ -131,6 +132,13 @@ auto inTransaction(SqlConnection& conn, Fn&& fn) -> decltype(fn(conn)) {
         return R(boost::system::in_place_error, committed.error());
     }
     return result;
+}
+
+// inTransactionBegunBy with a plain BEGIN.
+template <class Fn>
+auto inTransaction(SqlConnection& conn, Fn&& fn) -> decltype(fn(conn)) {
+    return inTransactionBegunBy(
+        conn, [](SqlConnection& c) { return c.begin(); }, std::forward<Fn>(fn));
 }
 
 // "$1 ... $2" -> "?1 ... ?2", leaving quoted literals, identifiers and comments alone. SQLite
