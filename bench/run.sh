@@ -217,7 +217,9 @@ write_report() {
 - **B4**: `VmRSS` of the service before, and after creating the calls (numbers ending in 2 never
   answer; 600 s originate timeout; the simulator runs 10× slower), divided by `calls_active`.
 - **B5**: `wrk -t1 -c10 --latency` GETs alone, then while `wrk -t1 -c50` POSTs
-  `/api/v2/token` (bcrypt) with the right password. Ratio of the p99s.
+  `/api/v2/token` (bcrypt) with the right password; three such alternating 5 s rounds, the
+  figure the median of the round ratios of the p99s (as B1: one p99 on this VM moves between
+  0.5 and 4 ms from run to run of the same code).
 - **B6**: `bench_ws fanout` opens the clients (`GET /api/v2/events`, 200 handshakes in flight
   at most), then POSTs one call; each client's first event after the POST is timed from the
   moment the POST was sent.

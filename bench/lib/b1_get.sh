@@ -2,7 +2,7 @@
 # bench_ref_server answering the same bytes without auth or storage. Same wrk, same Lua script.
 b1_get() {
     local ids="$WORK/ids.txt" body="$WORK/call.json" ref_port ref_pid
-    sqlite3 "$SQLITE_DB" 'SELECT call_id FROM calls' >"$ids" || true
+    list_call_ids "$ids"
     local count
     count=$(wc -l <"$ids")
     if [ "$count" -eq 0 ]; then

@@ -167,6 +167,11 @@ service_connected() {
     curl -sf "$SVC_URL/health" | grep -q '"websocket":"connected"'
 }
 
+# list_call_ids FILE: every call id of service A's store (B4's calls), one per line.
+list_call_ids() {
+    sqlite3 "$SQLITE_DB" 'SELECT call_id FROM calls' >"$1" || true
+}
+
 stop_service() {
     stop_pid "${SVC_PID:-}"
 }
