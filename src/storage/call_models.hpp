@@ -35,7 +35,7 @@ std::string_view toString(EventSource source);
 std::optional<EventSource> parseEventSource(std::string_view text);
 
 struct Call {
-    std::string call_id{};  // UUID v4; also the ARI channel id
+    std::string call_id{};  // UUID v7 (time-ordered); also the ARI channel id
     std::int64_t user_id = 0;
     std::string phone_number{};  // E.164, normalised
     CallStatus status = CallStatus::kPending;
