@@ -322,7 +322,10 @@ void CallEngine::wakeDispatcher() { dispatch_signal_.cancel(); }
 
 Task<void> CallEngine::dispatchLoop() {
     while (!stopping_) {
-        while (!queue_.empty() && canSendNow()) {
+        // Until a channel list has been read, a queued call may be one recovered at start-up
+        // whose originate went out just before a crash: sending it again would be refused
+        // (its channel id exists) and fail a live call.
+        while (!queue_.empty() && channels_listed_ && canSendNow()) {
             std::string id = std::move(queue_.front());
             queue_.pop_front();
             auto* live = live_.find(id);
@@ -400,6 +403,7 @@ Task<void> CallEngine::reconcile() {
         apply(id, Reconciled{exists, exists ? channel->second : std::string()});
         ++(exists ? resumed : ended);
     }
+    channels_listed_ = true;
     log::info("reconciled",
               {{"channels", channels->size()}, {"resumed", resumed}, {"ended", ended}});
     wakeDispatcher();

@@ -121,6 +121,8 @@ private:
     std::chrono::steady_clock::time_point refilled_{};
     bool connected_ = false;
     bool reconcile_pending_ = false;
+    // A reconciliation has read GET /channels since start(): the dispatcher's queue may go out.
+    bool channels_listed_ = false;
     bool stopping_ = false;
 
     asio::steady_timer dispatch_signal_;

@@ -115,6 +115,30 @@ TEST_P(CallFaults, CallSentWhileTheChannelListIsInFlightIsNotEndedByIt) {
     EXPECT_EQ(str(done, "status"), "completed") << done;
 }
 
+// The service's own record says "pending" (its dialing commit was lost to a crash) although the
+// originate went out and the channel is ringing. After a restart such a call must wait for the
+// channel list, which shows it live; sent again, Asterisk would refuse the duplicate channel id.
+TEST_P(CallFaults, RecoveredPendingCallWhoseChannelRingsIsAdoptedNotSentAgain) {
+    startAll({}, 1.0);
+    sim_->setTimings(std::chrono::milliseconds(6000), std::chrono::milliseconds(500));
+    auto r = post(alice_, "/api/v2/interaction/+15550001000");
+    ASSERT_EQ(r.status, 201u) << r.body;
+    auto id = str(r.json().as_object(), "call_id");
+    waitForStatus(alice_, id, [](const auto& c) { return c.at("status") == "ringing"; });
+    service().kill9();
+    rewindToPending(id);
+    arisim::ResponseDelay slow_list;
+    slow_list.delay = std::chrono::milliseconds(2000);
+    slow_list.method = "GET";
+    slow_list.path_prefix = "/ari/channels";
+    slow_list.count = 1;
+    sim_->delayResponses(slow_list);
+    restartService();
+    alice_ = std::string(login("alice", "alice-password-1").at("access_token").as_string());
+    auto done = waitForStatus(alice_, id, {}, 30s);
+    EXPECT_EQ(str(done, "status"), "completed") << done;
+}
+
 TEST_P(CallFaults, SocketDroppedMidCallAndRestoredStillEndsRight) {
     startAll({}, 1.0);
     sim_->setTimings(std::chrono::milliseconds(200), std::chrono::milliseconds(3000));

@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 
 #include "fakes/http/wait.hpp"
+#include "storage/database_url.hpp"
+#include "storage/postgres/pg_connection.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
 
 namespace ccapi::itest {
 
@@ -86,6 +89,26 @@ boost::json::object CallsTest::waitForStatus(const std::string& token, const std
         timeout, 50ms);
     EXPECT_TRUE(reached) << "call " << call_id << " stuck at " << boost::json::serialize(last);
     return last;
+}
+
+void CallsTest::rewindToPending(const std::string& call_id) {
+    auto target = storage::parseDatabaseUrl(baseEnv().at("DATABASE_URL"));
+    ASSERT_TRUE(target) << "DATABASE_URL";
+    std::unique_ptr<storage::SqlConnection> conn;
+    if (target->kind == storage::DatabaseTarget::Kind::kPostgres) {
+        auto opened = storage::PgConnection::open(target->location, std::chrono::seconds(10));
+        ASSERT_TRUE(opened) << opened.error().message();
+        conn = std::move(*opened);
+    } else {
+        auto opened = storage::SqliteConnection::open(target->location, nullptr);
+        ASSERT_TRUE(opened) << opened.error().message();
+        conn = std::move(*opened);
+    }
+    auto rewound = conn->query(
+        "UPDATE calls SET status = 'pending', channel = NULL, dialed_at = NULL WHERE call_id = $1",
+        {call_id});
+    ASSERT_TRUE(rewound) << rewound.error().message();
+    ASSERT_EQ(rewound->affected, 1);
 }
 
 std::vector<std::string> CallsTest::timeline(const std::string& token, const std::string& call_id) {
