@@ -105,10 +105,14 @@ void CallsTest::rewindToPending(const std::string& call_id) {
         conn = std::move(*opened);
     }
     auto rewound = conn->query(
-        "UPDATE calls SET status = 'pending', channel = NULL, dialed_at = NULL WHERE call_id = $1",
+        "UPDATE calls SET status = 'pending', channel = NULL, dialed_at = NULL, version = 1"
+        " WHERE call_id = $1",
         {call_id});
     ASSERT_TRUE(rewound) << rewound.error().message();
     ASSERT_EQ(rewound->affected, 1);
+    auto forgotten =
+        conn->query("DELETE FROM call_events WHERE call_id = $1 AND seq > 1", {call_id});
+    ASSERT_TRUE(forgotten) << forgotten.error().message();
 }
 
 std::vector<std::string> CallsTest::timeline(const std::string& token, const std::string& call_id) {

@@ -29,8 +29,9 @@ protected:
                                       std::function<bool(const boost::json::object&)> until = {},
                                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
     std::vector<std::string> timeline(const std::string& token, const std::string& call_id);
-    // With the service stopped: sets the stored call back to "pending", as if every commit after
-    // its creation had been lost (straight SQL on the service's database).
+    // With the service stopped: sets the stored call back to its first commit (status "pending",
+    // version 1, one event), as if every commit after its creation had been lost (straight SQL
+    // on the service's database).
     void rewindToPending(const std::string& call_id);
 
     std::unique_ptr<boost::asio::io_context> sim_io_;
