@@ -21,6 +21,15 @@ protected:
             },
             10s);
     }
+    // The simulator holds its next answer to GET /ari/channels (a reconciliation's list).
+    void holdNextChannelList(std::chrono::milliseconds hold) {
+        arisim::ResponseDelay slow_list;
+        slow_list.delay = hold;
+        slow_list.method = "GET";
+        slow_list.path_prefix = "/ari/channels";
+        slow_list.count = 1;
+        sim_->delayResponses(slow_list);
+    }
 };
 
 std::string str(const boost::json::object& o, const char* key) {
@@ -99,12 +108,7 @@ TEST_P(CallFaults, CallSentWhileTheChannelListIsInFlightIsNotEndedByIt) {
     startAll({}, 1.0);
     // Still ringing when the held list comes back, so a wrong reading of it would end the call.
     sim_->setTimings(std::chrono::milliseconds(4000), std::chrono::milliseconds(500));
-    arisim::ResponseDelay slow_list;
-    slow_list.delay = std::chrono::milliseconds(2000);
-    slow_list.method = "GET";
-    slow_list.path_prefix = "/ari/channels";
-    slow_list.count = 1;
-    sim_->delayResponses(slow_list);
+    holdNextChannelList(std::chrono::milliseconds(2000));
     sim_->restart(std::chrono::milliseconds(1000));
     ASSERT_TRUE(eventSocketSeenDown());
     auto r = post(alice_, "/api/v2/interaction/+15550001000");
@@ -127,12 +131,7 @@ TEST_P(CallFaults, RecoveredPendingCallWhoseChannelRingsIsAdoptedNotSentAgain) {
     waitForStatus(alice_, id, [](const auto& c) { return c.at("status") == "ringing"; });
     service().kill9();
     rewindToPending(id);
-    arisim::ResponseDelay slow_list;
-    slow_list.delay = std::chrono::milliseconds(2000);
-    slow_list.method = "GET";
-    slow_list.path_prefix = "/ari/channels";
-    slow_list.count = 1;
-    sim_->delayResponses(slow_list);
+    holdNextChannelList(std::chrono::milliseconds(2000));
     restartService();
     alice_ = std::string(login("alice", "alice-password-1").at("access_token").as_string());
     auto done = waitForStatus(alice_, id, {}, 30s);
