@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "api/call_json.hpp"
+#include "api/committed_create.hpp"
 #include "api/token_api.hpp"
 #include "api/webhook_json.hpp"
 #include "core/ids.hpp"
@@ -237,10 +238,8 @@ Task<http::Reply> CallsApi::create(RequestContext& ctx, std::optional<std::strin
     first.detail = "accepted";
 
     auto webhook_urls = storage::webhookTargets(call, first.status, d_.webhook_url);
-    auto insert = [this, call, first, webhook_urls] {
-        return d_.database.calls().create(call, first, webhook_urls);
-    };
-    auto created = co_await offload(d_.blocking, std::move(insert));
+    storage::NewCall new_call{std::move(call), first, std::move(webhook_urls)};
+    auto created = co_await committedCreate(d_.database.calls(), d_.blocking, std::move(new_call));
     if (!created) co_return storeUnavailable(ctx);
 
     auto body_for = [&](const Call& c, bool success, std::string_view message) {

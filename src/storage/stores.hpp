@@ -1,9 +1,11 @@
-// Repository interfaces. Every method is blocking and thread-safe: callers on I/O threads reach
-// them only through ccapi::offload (core/async.hpp). Backends: sqlite/, postgres/.
+// Repository interfaces. Every method is thread-safe and, but for CallStore::createQueued,
+// blocking: callers on I/O threads reach them only through ccapi::offload (core/async.hpp).
+// Backends: sqlite/, postgres/.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,10 +54,22 @@ public:
     virtual Result<std::int64_t> purgeExpired(UnixMicros now) = 0;
 };
 
+// One create as createQueued() takes it: create()'s arguments, owned.
+struct NewCall {
+    Call call;
+    CallEvent first;
+    std::vector<std::string> webhook_urls;
+};
+
 // Calls, their timelines and idempotency keys. The call engine is the only writer of call state
 // after creation; it batches transitions (group commit) into apply().
 class CallStore {
 public:
+    // createQueued()'s answer, called exactly once.
+    using CreateDone = std::function<void(Result<CreateResult>)>;
+    // Runs `work` later on a thread that may block (never inline: the caller may hold a lock).
+    using BlockingRunner = std::function<void(std::function<void()>)>;
+
     virtual ~CallStore() = default;
     // Inserts `call` (status pending, version 1) and `first` (seq 1) in one transaction. With
     // call.idempotency_key set, an existing (user_id, key) younger than 24 h is a kReplayed (same
@@ -71,6 +85,11 @@ public:
     // transaction (only when kCreated).
     virtual Result<CreateResult> create(const Call& call, const CallEvent& first,
                                         const std::vector<std::string>& webhook_urls) = 0;
+    // create() with no thread waiting for it, for callers on I/O threads: queues the create for
+    // the next group commit and returns at once. Not blocking, unlike every other method here.
+    // `done` gets what create() would have returned, on the thread that committed it; when the
+    // create has to lead a batch itself, that work goes to `run_lead`.
+    virtual void createQueued(NewCall create, CreateDone done, BlockingRunner run_lead) = 0;
     virtual Result<std::optional<Call>> get(std::string_view call_id) = 0;
     virtual Result<CallPage> list(const CallFilter& filter) = 0;
     // The call's events, oldest first.

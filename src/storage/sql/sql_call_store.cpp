@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <limits>
+#include <memory>
 #include <span>
 #include <unordered_map>
 
@@ -380,16 +381,29 @@ Result<std::int64_t> SqlCallStore::settledHorizon(SqlConnection& conn) {
     return horizon->first().integer(1);
 }
 
-// One caller's create, on its stack while it waits for a leader to answer it.
+// One create in the queue: create()'s, on its caller's stack while it waits for a leader to
+// answer it, or createQueued()'s, inside a QueuedCreate.
 struct SqlCallStore::PendingCreate {
     const Call& call;
     const CallEvent& first;
     const std::vector<std::string>& webhook_urls;
+    QueuedCreate* queued = nullptr;  // set for createQueued()'s: answered through it, not `wake`
     std::condition_variable wake{};  // answered, or named the next leader
     // Both set under queue_mutex_.
     std::optional<Result<CreateResult>> result{};
     bool lead = false;
 };
+
+struct SqlCallStore::QueuedCreate {
+    NewCall data;
+    CreateDone done;
+    BlockingRunner run_lead;
+    PendingCreate pending{data.call, data.first, data.webhook_urls, this};
+};
+
+SqlCallStore::~SqlCallStore() {
+    for (PendingCreate* pending : queue_) delete pending->queued;
+}
 
 std::size_t SqlCallStore::queuedCreates() const {
     std::lock_guard lock(queue_mutex_);
@@ -410,14 +424,46 @@ Result<CreateResult> SqlCallStore::create(const Call& call, const CallEvent& fir
     lock.unlock();
     std::vector<PendingCreate*> batch;
     std::vector<Result<CreateResult>> results = commitBatch(batch);
-
-    lock.lock();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->result = std::move(results[i]);
-        // Under the lock: the moment it is released the caller may return and take `wake` away.
-        if (batch[i] != &self) batch[i]->wake.notify_one();
-    }
+    answer(batch, results);
+    lock.lock();  // `result` was set under it
     return std::move(*self.result);
+}
+
+void SqlCallStore::createQueued(NewCall create, CreateDone done, BlockingRunner run_lead) {
+    auto* queued = new QueuedCreate{std::move(create), std::move(done), std::move(run_lead)};
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(&queued->pending);
+    if (leading_) return;  // the leader takes it, or names it the next leader
+    leading_ = true;
+    queued->run_lead([this] { leadQueued(); });
+}
+
+void SqlCallStore::leadQueued() noexcept {
+    std::vector<PendingCreate*> batch;
+    std::vector<Result<CreateResult>> results = commitBatch(batch);
+    answer(batch, results);
+}
+
+void SqlCallStore::answer(const std::vector<PendingCreate*>& batch,
+                          std::vector<Result<CreateResult>>& results) {
+    std::vector<std::pair<QueuedCreate*, Result<CreateResult>>> callbacks;
+    {
+        std::lock_guard lock(queue_mutex_);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (batch[i]->queued) {
+                callbacks.emplace_back(batch[i]->queued, std::move(results[i]));
+                continue;
+            }
+            batch[i]->result = std::move(results[i]);
+            // Under the lock: the moment it is released the caller may return and take `wake`
+            // away. (The leader's own entry is notified too; nobody waits on it.)
+            batch[i]->wake.notify_one();
+        }
+    }
+    for (auto& [queued, result] : callbacks) {
+        std::unique_ptr<QueuedCreate> owned(queued);
+        owned->done(std::move(result));
+    }
 }
 
 bool SqlCallStore::takeQueued(std::vector<PendingCreate*>& batch) {
@@ -434,8 +480,13 @@ void SqlCallStore::stepDown() {
         leading_ = false;
         return;
     }
-    queue_.front()->lead = true;
-    queue_.front()->wake.notify_one();
+    PendingCreate& next = *queue_.front();
+    if (next.queued) {
+        next.queued->run_lead([this] { leadQueued(); });
+        return;
+    }
+    next.lead = true;
+    next.wake.notify_one();
 }
 
 std::vector<Result<CreateResult>> SqlCallStore::commitBatch(

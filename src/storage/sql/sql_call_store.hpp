@@ -45,9 +45,13 @@ namespace ccapi::storage {
 // (up to kMaxCreateBatch) in one transaction on one pooled connection, hands the lead to the
 // oldest create still queued and commits. Nothing waits for company: a lone create leads at once
 // and commits alone; batches form only from creates that arrive while another batch is being
-// written or flushed. Each create of a batch has its own savepoint, so a failing one (kConflict,
-// a constraint) undoes only itself; a failed commit fails its whole batch. A create sees the rows
-// of the creates before it in its batch, so idempotency keys behave as if they ran one by one.
+// written or flushed. A create queued by createQueued() has no thread of its own: it is answered
+// through its callback, and when the lead falls to it, the lead runs on a thread its runner
+// gives. So the API's creates hold no pool thread while they wait, and a batch of N wakes one
+// thread, not N (B2 in docs/BENCHMARKS.md: context switches and futex calls per create). Each
+// create of a batch has its own savepoint, so a failing one (kConflict, a constraint) undoes only
+// itself; a failed commit fails its whole batch. A create sees the rows of the creates before it in
+// its batch, so idempotency keys behave as if they ran one by one.
 class SqlCallStore final : public CallStore {
 public:
     // Taken by every transaction that inserts events (shared) and every reader of the log
@@ -62,10 +66,15 @@ public:
 
     // `clock` stamps webhook deliveries (created and due "now"); it outlives the store.
     SqlCallStore(ConnectionPool& pool, Dialect dialect, const Clock& clock);
+    // Creates still queued at destruction (the process is stopping) are dropped unanswered.
+    ~SqlCallStore() override;
+    SqlCallStore(const SqlCallStore&) = delete;
+    SqlCallStore& operator=(const SqlCallStore&) = delete;
 
     using CallStore::create;
     Result<CreateResult> create(const Call& call, const CallEvent& first,
                                 const std::vector<std::string>& webhook_urls) override;
+    void createQueued(NewCall create, CreateDone done, BlockingRunner run_lead) override;
     Result<std::optional<Call>> get(std::string_view call_id) override;
     Result<CallPage> list(const CallFilter& filter) override;
     Result<std::vector<CallEvent>> events(std::string_view call_id) override;
@@ -84,6 +93,7 @@ public:
 
 private:
     struct PendingCreate;
+    struct QueuedCreate;
 
     // The leader's work: takes queued creates into `batch` (up to kMaxCreateBatch), writes them
     // in one transaction, hands the lead on and commits; one result per entry of `batch`.
@@ -92,9 +102,15 @@ private:
     std::vector<Result<CreateResult>> commitBatch(std::vector<PendingCreate*>& batch) noexcept;
     // Under queue_mutex_. Moves queued creates into `batch` while it has room; false: none.
     bool takeQueued(std::vector<PendingCreate*>& batch);
-    // Under queue_mutex_. Names the oldest queued create the next leader, or leaves the lead
-    // free for the next create to arrive.
+    // Under queue_mutex_. Names the oldest queued create the next leader (wakes its caller, or
+    // has its runner start a lead), or leaves the lead free for the next create to arrive.
     void stepDown();
+    // A lead with no caller of its own, on a runner's thread: commits a batch and answers it.
+    void leadQueued() noexcept;
+    // Hands each create of a committed batch its result: wakes waiting callers, calls the
+    // callbacks of queued ones (outside the lock) and frees them.
+    void answer(const std::vector<PendingCreate*>& batch,
+                std::vector<Result<CreateResult>>& results);
     // One create of a batch; see the .cpp. Its own outcome, error included, goes to `out`; an
     // error returned means the transaction is lost and so is the batch.
     Result<void> createInBatch(SqlConnection& tx, const PendingCreate& create, bool& kept_any,
@@ -124,8 +140,9 @@ private:
     Dialect dialect_;
     const Clock& clock_;
 
-    // The create queue, oldest first. Entries live on their callers' stacks; only the leader
-    // removes them, and it answers each one before that caller may return.
+    // The create queue, oldest first. Entries of create() live on their callers' stacks, those
+    // of createQueued() on the heap; only the leader removes them, and it answers each one
+    // before that caller may return (or frees it).
     mutable std::mutex queue_mutex_;
     std::deque<PendingCreate*> queue_;
     bool leading_ = false;  // a leader is gathering or writing a batch, or has been named one

@@ -5,9 +5,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <future>
 #include <latch>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -53,6 +56,35 @@ protected:
     Result<CreateResult> tryCreate(const Call& call) {
         return calls().create(call, firstEvent(call));
     }
+
+    // create() through createQueued(), waiting for the answer on this thread. Each lead the
+    // store asks for runs on a thread of its own (joined before the store goes).
+    Result<CreateResult> createThroughQueue(const Call& call, std::vector<std::string> urls = {}) {
+        auto answer = std::make_shared<std::promise<Result<CreateResult>>>();
+        auto answered = answer->get_future();
+        calls().createQueued(
+            NewCall{call, firstEvent(call), std::move(urls)},
+            [answer](Result<CreateResult> result) { answer->set_value(std::move(result)); },
+            [this](std::function<void()> work) { lead_threads_.start(std::move(work)); });
+        return answered.get();
+    }
+
+    class LeadThreads {
+    public:
+        ~LeadThreads() {
+            std::lock_guard lock(mutex_);
+            for (auto& t : threads_) t.join();
+        }
+        void start(std::function<void()> work) {
+            std::lock_guard lock(mutex_);
+            threads_.emplace_back(std::move(work));
+        }
+
+    private:
+        std::mutex mutex_;
+        std::vector<std::thread> threads_;
+    };
+    LeadThreads lead_threads_;
 
     // Creates `call` and expects a new row.
     CreateResult create(const Call& call) {
@@ -403,6 +435,7 @@ struct Attempt {
     Result<CreateResult> result = StorageErrc::kQueryFailed;
 };
 
+// Callers that wait in create() and callers answered through createQueued() (the API's way).
 TEST_P(CallStore, ManyThreadsCreatingAtOnceStoreEveryCallExactlyOnce) {
     constexpr int kThreads = 16;
     constexpr int kPerThread = 100;
@@ -446,8 +479,11 @@ TEST_P(CallStore, ManyThreadsCreatingAtOnceStoreEveryCallExactlyOnce) {
         threads.emplace_back([&, t] {
             start.arrive_and_wait();
             for (Attempt& a : plans[static_cast<std::size_t>(t)]) {
-                a.result = calls().create(a.call, firstEvent(a.call),
-                                          a.with_hooks ? hooks : std::vector<std::string>{});
+                auto urls = a.with_hooks ? hooks : std::vector<std::string>{};
+                // Half the threads wait in create(), half are answered through createQueued():
+                // the two kinds meet in the same batches and lead each other's.
+                a.result = t % 2 == 0 ? calls().create(a.call, firstEvent(a.call), urls)
+                                      : createThroughQueue(a.call, urls);
             }
         });
     }
@@ -588,6 +624,75 @@ private:
     std::vector<std::unique_ptr<Result<CreateResult>>> results_;
     std::vector<std::thread> threads_;
 };
+
+// createQueued() holds no thread: creates queued while their lead waits to run stay queued, the
+// one lead asked for commits them all as one batch and answers each through its callback, and
+// then the lead is free again. The runner here only defers, so every step can be looked at.
+TEST_P(CallStore, QueuedCreatesAreCommittedByOneLeadAndAnsweredThroughTheirCallbacks) {
+    Call existing = newCall(1);
+    create(existing);
+
+    std::vector<std::function<void()>> leads;
+    auto defer = [&leads](std::function<void()> work) { leads.push_back(std::move(work)); };
+    std::vector<std::optional<Result<CreateResult>>> answers(5);
+    auto answerInto = [&answers](std::size_t i) {
+        return [&answers, i](Result<CreateResult> result) {
+            EXPECT_FALSE(answers[i].has_value()) << "answered twice: " << i;
+            answers[i] = std::move(result);
+        };
+    };
+    Call keyed = newCall(2);
+    keyed.idempotency_key = "queued-key";
+    Call replay = newCall(2);
+    replay.idempotency_key = "queued-key";
+    replay.request_hash = keyed.request_hash;
+    Call duplicate = newCall(1);
+    duplicate.call_id = existing.call_id;
+    Call plain = newCall(3);
+    const std::vector<Call> batch{keyed, replay, duplicate, plain};
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        calls().createQueued(NewCall{batch[i], firstEvent(batch[i]), {}}, answerInto(i), defer);
+    }
+
+    // The first asked for a lead; the rest joined the queue behind it. Nothing is written yet.
+    ASSERT_EQ(leads.size(), 1u);
+    auto& store = dynamic_cast<SqlCallStore&>(calls());
+    EXPECT_EQ(store.queuedCreates(), 4u);
+    for (const auto& answer : answers) EXPECT_FALSE(answer.has_value());
+    EXPECT_EQ(count("calls"), 1);
+
+    std::function<void()> lead = std::move(leads.front());
+    leads.clear();
+    lead();  // on this thread, as the runner's thread would
+
+    EXPECT_TRUE(leads.empty()) << "the queue was empty at the commit: no next lead";
+    EXPECT_EQ(store.queuedCreates(), 0u);
+    ASSERT_TRUE(answers[0] && *answers[0]) << "keyed";
+    EXPECT_EQ((*answers[0])->outcome, CreateOutcome::kCreated);
+    expectSameCall((*answers[0])->call, keyed);
+    ASSERT_TRUE(answers[1] && *answers[1]) << "replay";
+    EXPECT_EQ((*answers[1])->outcome, CreateOutcome::kReplayed);  // sees the batch's earlier row
+    EXPECT_EQ((*answers[1])->call.call_id, keyed.call_id);
+    ASSERT_TRUE(answers[2].has_value()) << "duplicate";
+    ASSERT_FALSE(*answers[2]);
+    EXPECT_EQ(answers[2]->error(), StorageErrc::kConflict);  // failed alone
+    ASSERT_TRUE(answers[3] && *answers[3]) << "plain";
+    EXPECT_EQ((*answers[3])->outcome, CreateOutcome::kCreated);
+    EXPECT_GT((*answers[3])->first_event_id, (*answers[0])->first_event_id);
+    expectSameCall(stored(keyed.call_id), keyed);
+    expectSameCall(stored(plain.call_id), plain);
+    EXPECT_EQ(stored(existing.call_id).request_hash, existing.request_hash);
+    EXPECT_EQ(count("calls"), 3);
+
+    // The lead is free again: the next create asks for one of its own.
+    Call later = newCall(4);
+    calls().createQueued(NewCall{later, firstEvent(later), {}}, answerInto(4), defer);
+    ASSERT_EQ(leads.size(), 1u);
+    leads.front()();
+    ASSERT_TRUE(answers[4] && *answers[4]);
+    EXPECT_EQ((*answers[4])->outcome, CreateOutcome::kCreated);
+    expectSameCall(stored(later.call_id), later);
+}
 
 // Every way one create can fail, at the start of the transaction (where a failure begins it
 // again) and after a create already kept (where it rolls back to its savepoint).
