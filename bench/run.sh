@@ -74,6 +74,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WORK=$(mktemp -d /tmp/ccapi-bench.XXXXXX)
 : >"$WORK/results.tsv"
 : >"$WORK/commands.txt"
+: >"$WORK/stolen.tsv"
 BENCH_SECRET=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 48)
 BENCH_PASSWORD=bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 export BENCH_SECRET BENCH_PASSWORD
@@ -107,11 +108,16 @@ trap 'exit 130' INT TERM
 WATCHDOG_PID=$!
 
 started=$(date +%s)
+run_ticks=$(cpu_ticks)
 log "mode: $([ "$SMOKE" = 1 ] && echo smoke || echo full); service: $CCAPI; logs: $WORK"
 
 # A benchmark that fails to run is recorded as broken by itself; a setup failure says so here.
+# The CPU stolen from this VM during each step goes to stolen.tsv for the report.
 run_step() {
+    local before
+    before=$(cpu_ticks)
     "$@" || log "$1 did not complete"
+    printf '%s\t%s\n' "$*" "$(stolen_pct "$before" "$(cpu_ticks)")" >>"$WORK/stolen.tsv"
 }
 
 # --- Service A (SQLite): B4 creates the calls that stay in flight for B1, B5 and B6. ---
@@ -159,6 +165,7 @@ stop_sim
 stop_postgres
 
 elapsed=$(($(date +%s) - started))
+run_stolen=$(stolen_pct "$run_ticks" "$(cpu_ticks)")
 
 # --- Report. ---
 write_report() {
@@ -180,7 +187,8 @@ write_report() {
     echo "Service binary: \`${CCAPI#"$ROOT"/}\` (${build_type:-unknown} build)."
     echo "Each figure is compared with a reference measured in the same run on the same machine,"
     echo "because the machine is shared and absolute numbers move from run to run. The load"
-    echo "generators (wrk, bench_ws) run on the same cores as the service."
+    echo "generators (wrk, bench_ws) run on the same cores as the service. The hypervisor took"
+    echo "${run_stolen}% of this VM's CPU time during the run (steal in \`/proc/stat\`; per step below)."
     echo
     echo "| # | benchmark | figure | reference | ratio | target | result |"
     echo "|---|---|---|---|---|---|---|"
@@ -191,6 +199,11 @@ write_report() {
     echo
     sort -s -t$'\t' -k1,1 "$WORK/results.tsv" |
         awk -F'\t' '$8 != "" { printf "- **%s** %s: %s\n", $1, $2, $8 }'
+    echo
+    echo "CPU stolen by the hypervisor during each step (a share of both cores; it grows when"
+    echo "both are busy, so it weighs more on a side that loads the machine more):"
+    awk -F'\t' '{ printf "%s`%s` %s%%", (NR > 1 ? ", " : ""), $1, $2 } END { print "." }' \
+        "$WORK/stolen.tsv"
     echo
     echo "## How each figure is obtained"
     echo

@@ -42,5 +42,5 @@ b2_create() {
     ratio=$(calc '%.2f' "$svc / $ref")
     record B2 "call creation end to end (POST /api/v2/calls → 201)" "$svc calls/s" \
         "$ref originates/s" "$ratio" "≥ 0.85" "$(pass_if "$ratio >= 0.85")" \
-        "p50/p99 $(wrk_p50_ms "$WORK/b2-svc.txt")/$(wrk_p99_ms "$WORK/b2-svc.txt") ms vs $(wrk_p50_ms "$WORK/b2-ref.txt")/$(wrk_p99_ms "$WORK/b2-ref.txt") ms; calls_originated_total +$((originated1 - originated0)) for $ok 201s; reference drain saw $(kv rate "$(tail -1 "$drain_out")") events/s"
+        "p50/p99 $(wrk_p50_ms "$WORK/b2-svc.txt")/$(wrk_p99_ms "$WORK/b2-svc.txt") ms vs $(wrk_p50_ms "$WORK/b2-ref.txt")/$(wrk_p99_ms "$WORK/b2-ref.txt") ms; calls_originated_total +$((originated1 - originated0)) for $ok 201s; reference drain saw $(kv rate "$(tail -1 "$drain_out")") events/s; CPU stolen by the hypervisor $(stolen_of "$WORK/b2-ref.txt")% during the reference, $(stolen_of "$WORK/b2-svc.txt")% during the service"
 }

@@ -198,15 +198,43 @@ event_stream_available() {
     [ "$code" != "404" ] && [ "$code" != "405" ]
 }
 
-# run_wrk OUTPUT_FILE wrk-args...: runs wrk (note_command'ed with its BENCH_* environment).
+# cpu_ticks: "STEAL TOTAL", the whole machine's CPU ticks from /proc/stat. Steal is time the
+# hypervisor gave other guests while this one wanted the CPU: on a shared VM, the noise in every
+# figure, and it grows when both cores are busy (a ratio whose two sides load the machine
+# differently moves with it).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t; exit }' /proc/stat; }
+
+# stolen_pct "STEAL TOTAL" "STEAL TOTAL": percent of the CPU time between two cpu_ticks readings
+# that was stolen.
+stolen_pct() {
+    local -a a b
+    read -r -a a <<<"$1"
+    read -r -a b <<<"$2"
+    local total=$((b[1] - a[1]))
+    [ "$total" -gt 0 ] || {
+        echo 0
+        return
+    }
+    calc '%.0f' "100 * $((b[0] - a[0])) / $total"
+}
+
+# run_wrk OUTPUT_FILE wrk-args...: runs wrk (note_command'ed with its BENCH_* environment);
+# the share of CPU stolen while it ran goes to OUTPUT_FILE.stolen (see stolen_of).
 run_wrk() {
     local out=$1
     shift
-    local envs
+    local envs before
     envs=$(env | grep '^BENCH_' | grep -v '^BENCH_SECRET\|^BENCH_PASSWORD' | sort | tr '\n' ' ')
     note_command "${envs}wrk $*"
-    wrk "$@" >"$out" 2>&1
+    before=$(cpu_ticks)
+    local rc=0
+    wrk "$@" >"$out" 2>&1 || rc=$?
+    stolen_pct "$before" "$(cpu_ticks)" >"$out.stolen"
+    return "$rc"
 }
+
+# stolen_of WRK_OUTPUT_FILE: the percent of CPU stolen during that run_wrk ("?" if unknown).
+stolen_of() { cat "$1.stolen" 2>/dev/null || echo '?'; }
 
 # wrk_rps FILE; wrk_requests FILE; wrk_non2xx FILE; wrk_errors FILE; wrk_p50_ms/p99_ms FILE
 wrk_rps() { awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' "$1"; }
