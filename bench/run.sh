@@ -183,7 +183,8 @@ write_report() {
     echo "commit \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git -C "$ROOT" diff --quiet HEAD -- src apps 2>/dev/null || echo ' (with uncommitted changes)'), in ${elapsed} s."
     local cache build_type
     cache="$(dirname "$(dirname "$CCAPI")")/CMakeCache.txt"
-    build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null)
+    # A CCAPI_BIN outside a build tree has no cache: "unknown", not an aborted report.
+    build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null || true)
     echo "Service binary: \`${CCAPI#"$ROOT"/}\` (${build_type:-unknown} build)."
     echo "Each figure is compared with a reference measured in the same run on the same machine,"
     echo "because the machine is shared and absolute numbers move from run to run. The load"
