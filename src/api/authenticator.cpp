@@ -115,9 +115,11 @@ Task<std::variant<Principal, AuthFailure>> Authenticator::authenticate(routing::
     Result<std::shared_ptr<const storage::User>> user = cached ? std::move(*cached) : nullptr;
     if (!cached) user = co_await activeUser(claims->subject);
     if (!user) {
-        co_return AuthFailure{routing::errorReply(ctx, http::Status::service_unavailable,
-                                                  "store_unavailable",
-                                                  "The store is unavailable; try again")};
+        auto reply =
+            routing::errorReply(ctx, http::Status::service_unavailable, "store_unavailable",
+                                "The store is unavailable; try again");
+        reply.response.set(http::beast::http::field::retry_after, "1");  // as every store 503
+        co_return AuthFailure{std::move(reply)};
     }
     if (!*user) co_return AuthFailure{unauthorized(ctx, "Could not validate credentials")};
     ctx.user = claims->subject;

@@ -1,6 +1,7 @@
 #include "storage/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstring>
 #include <vector>
@@ -159,6 +160,14 @@ Result<void> PgConnection::commit() {
 Result<void> PgConnection::rollback() {
     if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return {};
     return exec("ROLLBACK");
+}
+
+bool PgConnection::stillConnected() {
+    if (PQstatus(conn_) != CONNECTION_OK) return false;
+    // An idle session is sent nothing (we LISTEN to nothing), except when the server ends it:
+    // "FATAL: terminating connection ..." then EOF. So anything readable means it is going.
+    pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+    return ::poll(&socket, 1, 0) == 0;
 }
 
 bool PgConnection::recycle() {

@@ -31,6 +31,7 @@ public:
     Result<void> commit() override;
     Result<void> rollback() override;
     bool recycle() override;
+    bool stillConnected() override;
 
 private:
     explicit PgConnection(pg_conn* conn) : conn_(conn) {}

@@ -23,10 +23,11 @@ Result<PooledConnection> ConnectionPool::acquire() {
     std::unique_lock lock(mutex_);
     auto ready = [this] { return !idle_.empty() || open_ < size_; };
     if (!available_.wait_for(lock, wait_, ready)) return StorageErrc::kUnavailable;
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
-        return PooledConnection(this, std::move(conn));
+        if (conn->stillConnected()) return PooledConnection(this, std::move(conn));
+        --open_;  // the server ended it while idle: drop it, lend or open another
     }
     // Open outside the lock: connecting may take up to the connect timeout.
     ++open_;

@@ -110,6 +110,11 @@ public:
     // left open. May roll back a leftover transaction to make it so.
     virtual bool recycle() = 0;
 
+    // Whether the link is still up, as far as can be told without a round trip: a server that
+    // ended the session (restart, failover, pg_terminate_backend) has said so on the socket.
+    // The pool asks before lending an idle connection, so such a loss costs no request.
+    virtual bool stillConnected() { return true; }
+
     Result<SqlResult> query(std::string_view sql, std::initializer_list<SqlParam> params = {}) {
         return query(sql, std::span<const SqlParam>(params.begin(), params.size()));
     }

@@ -59,6 +59,57 @@ TEST_P(CallFaults, PbxRefusalIsStoredAsFailedAnd502) {
     }
 }
 
+// The store cannot commit the create: a 503 the client may retry, no call stored, and the next
+// create, once the store is back, goes through. Reads still work, so the create itself is what
+// fails. SQLite: another connection holds the write lock past the busy timeout. PostgreSQL: the
+// database turns read-only and the service's sessions are ended, so its pool must notice them
+// gone and reconnect (as after a server restart), and again when it turns writable.
+TEST_P(CallFaults, CreateTheStoreCannotCommitIs503AndLeavesNothing) {
+    startAll();
+    auto blocker = openServiceDatabase();
+    ASSERT_TRUE(blocker);
+    std::string database;
+    auto setReadOnly = [&](bool on) {
+        ASSERT_TRUE(blocker->exec("ALTER DATABASE \"" + database + "\" SET " +
+                                  "default_transaction_read_only = " + (on ? "on" : "off")));
+        const std::string others =
+            " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        ASSERT_TRUE(blocker->exec("SELECT pg_terminate_backend(pid)" + others));
+        // Terminating is a signal: wait until the sessions are gone (their sockets closed).
+        auto gone = [&] {
+            return blocker->query("SELECT COUNT(*)" + others).value().first().integer(0) == 0;
+        };
+        ASSERT_TRUE(testhttp::waitUntil(gone, 10s));
+    };
+    if (postgres()) {
+        database = blocker->query("SELECT current_database()").value().first().text(0);
+        setReadOnly(true);
+    } else {
+        ASSERT_TRUE(blocker->exec("BEGIN EXCLUSIVE"));
+    }
+
+    auto refused = post(alice_, "/api/v2/calls", {{"phone_number", "+15550001000"}});
+    EXPECT_EQ(refused.status, 503u) << refused.body;
+    EXPECT_EQ(refused.header("Retry-After").value_or(""), "1");
+    EXPECT_EQ(str(refused.json().as_object(), "code"), "store_unavailable") << refused.body;
+
+    if (postgres()) {
+        setReadOnly(false);
+    } else {
+        ASSERT_TRUE(blocker->exec("ROLLBACK"));
+    }
+    auto c = client();
+    auto listed = c.get("/api/v2/calls", {{"Authorization", "Bearer " + alice_}});
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->status, 200u) << listed->body << service().stderrText();
+    EXPECT_TRUE(listed->json().as_object().at("items").as_array().empty()) << listed->body;
+
+    auto accepted = post(alice_, "/api/v2/calls", {{"phone_number", "+15550001000"}});
+    ASSERT_EQ(accepted.status, 201u) << accepted.body;
+    EXPECT_EQ(str(waitForStatus(alice_, str(accepted.json().as_object(), "call_id")), "status"),
+              "completed");
+}
+
 TEST_P(CallFaults, UnreachablePbxIs503AndTheBreakerOpensThenRecovers) {
     startAll({{"CIRCUIT_BREAKER_FAIL_THRESHOLD", "2"}, {"CIRCUIT_BREAKER_TIMEOUT", "1"}});
     arisim::OriginateRefusal refusal;

@@ -91,19 +91,23 @@ boost::json::object CallsTest::waitForStatus(const std::string& token, const std
     return last;
 }
 
-void CallsTest::rewindToPending(const std::string& call_id) {
+std::unique_ptr<storage::SqlConnection> CallsTest::openServiceDatabase() {
     auto target = storage::parseDatabaseUrl(baseEnv().at("DATABASE_URL"));
-    ASSERT_TRUE(target) << "DATABASE_URL";
-    std::unique_ptr<storage::SqlConnection> conn;
+    EXPECT_TRUE(target) << "DATABASE_URL";
+    if (!target) return nullptr;
     if (target->kind == storage::DatabaseTarget::Kind::kPostgres) {
         auto opened = storage::PgConnection::open(target->location, std::chrono::seconds(10));
-        ASSERT_TRUE(opened) << opened.error().message();
-        conn = std::move(*opened);
-    } else {
-        auto opened = storage::SqliteConnection::open(target->location, nullptr);
-        ASSERT_TRUE(opened) << opened.error().message();
-        conn = std::move(*opened);
+        EXPECT_TRUE(opened) << opened.error().message();
+        return opened ? std::move(*opened) : nullptr;
     }
+    auto opened = storage::SqliteConnection::open(target->location, nullptr);
+    EXPECT_TRUE(opened) << opened.error().message();
+    return opened ? std::move(*opened) : nullptr;
+}
+
+void CallsTest::rewindToPending(const std::string& call_id) {
+    auto conn = openServiceDatabase();
+    ASSERT_TRUE(conn);
     auto rewound = conn->query(
         "UPDATE calls SET status = 'pending', channel = NULL, dialed_at = NULL, version = 1"
         " WHERE call_id = $1",

@@ -7,6 +7,7 @@
 
 #include "arisim/simulator.hpp"
 #include "integration/service/service_fixture.hpp"
+#include "storage/sql/sql_connection.hpp"
 
 namespace ccapi::itest {
 
@@ -29,6 +30,8 @@ protected:
                                       std::function<bool(const boost::json::object&)> until = {},
                                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
     std::vector<std::string> timeline(const std::string& token, const std::string& call_id);
+    // A connection of this test's own to the service's database (straight SQL, either backend).
+    std::unique_ptr<storage::SqlConnection> openServiceDatabase();
     // With the service stopped: sets the stored call back to its first commit (status "pending",
     // version 1, one event), as if every commit after its creation had been lost (straight SQL
     // on the service's database).
