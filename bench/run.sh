@@ -226,8 +226,9 @@ write_report() {
   originating answered calls straight to the simulator, `bench_ws drain` counting the ARI
   events/s it emits. Figure: the same load through the API; ARI events/s the service consumed
   (`ari_events_received_total`) over the time one `GET /api/v2/events` client took to receive
-  every status (none lost: event ids are contiguous). Latency: a paced load of ~10,000 ARI
-  events/s, p99 of receive time minus the event's `at`.
+  every status (none lost: event ids are contiguous). Latency: calls sent on a steady schedule
+  of 10,000 ARI events/s (`BENCH_RATE_PER_S`: open-loop, so slower answers do not lower the
+  rate), p99 of receive time minus the event's `at`; the rate actually consumed is reported.
 - **B4**: `VmRSS` of the service before, and after creating the calls (numbers ending in 2 never
   answer; 600 s originate timeout; the simulator runs 10× slower), divided by `calls_active`.
 - **B5**: `wrk -t1 -c10 --latency` GETs alone, then while `wrk -t1 -c50` POSTs

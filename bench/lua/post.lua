@@ -6,7 +6,9 @@
 --   BENCH_AUTH          Authorization header value (optional)
 --   BENCH_OK            the expected status (default 201)
 --   BENCH_STOP_AFTER    per thread: stop after this many responses (0: run for -d)
---   BENCH_DELAY_MS      per connection: pause between requests (0: none), for a paced load
+--   BENCH_RATE_PER_S    per thread: send at this steady rate (0: as fast as answered), on a
+--                       schedule, so slower answers do not lower the rate while a connection
+--                       is free (an open-loop load; a pause per connection would be closed-loop)
 -- done() prints one line: "ok=N other=M" summed over the threads.
 local threads = {}
 
@@ -20,7 +22,7 @@ local content_type = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 local auth = os.getenv("BENCH_AUTH")
 local ok_status = tonumber(os.getenv("BENCH_OK") or "201")
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local rate_per_s = tonumber(os.getenv("BENCH_RATE_PER_S") or "0")
 
 local request_text
 
@@ -36,9 +38,28 @@ function request()
    return request_text
 end
 
-if delay_ms > 0 then
+if rate_per_s > 0 then
+   -- wrk's Lua has no sub-second clock; LuaJIT's FFI reaches clock_gettime(CLOCK_MONOTONIC).
+   local ffi = require("ffi")
+   ffi.cdef [[
+      typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+      int clock_gettime(int clock_id, bench_timespec* ts);
+   ]]
+   local now = ffi.new("bench_timespec")
+   local function now_ms()
+      ffi.C.clock_gettime(1, now)
+      return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+   end
+   local interval_ms = 1000 / rate_per_s
+   local next_at = nil
+   -- Each request takes the next slot of the schedule and waits for it. Behind by over a second
+   -- (every connection busy), the schedule restarts rather than sending a burst to catch up.
    function delay()
-      return delay_ms
+      local t = now_ms()
+      if next_at == nil or next_at < t - 1000 then next_at = t end
+      local wait = next_at - t
+      next_at = next_at + interval_ms
+      return wait > 0 and wait or 0
    end
 end
 
