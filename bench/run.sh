@@ -117,7 +117,7 @@ run_step() {
     local before
     before=$(cpu_ticks)
     "$@" || log "$1 did not complete"
-    printf '%s\t%s\n' "$*" "$(stolen_pct "$before" "$(cpu_ticks)")" >>"$WORK/stolen.tsv"
+    printf '%s\t%s\n' "$*" "$(stolen_since "$before")" >>"$WORK/stolen.tsv"
 }
 
 # --- Service A (SQLite): B4 creates the calls that stay in flight for B1, B5 and B6. ---
@@ -165,7 +165,7 @@ stop_sim
 stop_postgres
 
 elapsed=$(($(date +%s) - started))
-run_stolen=$(stolen_pct "$run_ticks" "$(cpu_ticks)")
+run_stolen=$(stolen_since "$run_ticks")
 
 # --- Report. ---
 write_report() {

@@ -204,12 +204,12 @@ event_stream_available() {
 # differently moves with it).
 cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t; exit }' /proc/stat; }
 
-# stolen_pct "STEAL TOTAL" "STEAL TOTAL": percent of the CPU time between two cpu_ticks readings
-# that was stolen.
-stolen_pct() {
+# stolen_since "STEAL TOTAL": percent of the CPU time from that cpu_ticks reading to now that
+# was stolen.
+stolen_since() {
     local -a a b
     read -r -a a <<<"$1"
-    read -r -a b <<<"$2"
+    read -r -a b <<<"$(cpu_ticks)"
     local total=$((b[1] - a[1]))
     [ "$total" -gt 0 ] || {
         echo 0
@@ -229,7 +229,7 @@ run_wrk() {
     before=$(cpu_ticks)
     local rc=0
     wrk "$@" >"$out" 2>&1 || rc=$?
-    stolen_pct "$before" "$(cpu_ticks)" >"$out.stolen"
+    stolen_since "$before" >"$out.stolen"
     return "$rc"
 }
 
