@@ -218,6 +218,21 @@ stolen_since() {
     calc '%.0f' "100 * $((b[0] - a[0])) / $total"
 }
 
+# process_ticks PID...: CPU ticks (user + system, 1/100 s) the processes and their live children
+# have used; the PostgreSQL server's work is in its backends, children of the postmaster.
+process_ticks() {
+    local pids=("$@") pid
+    for pid in "$@"; do
+        mapfile -t -O "${#pids[@]}" pids < <(pgrep -P "$pid" 2>/dev/null || true)
+    done
+    for pid in "${pids[@]}"; do
+        awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true
+    done | awk '{ t += $1 } END { print t + 0 }'
+}
+
+# postgres_pid: the benchmark cluster's postmaster, or nothing.
+postgres_pid() { [ -n "${PG_DIR:-}" ] && head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || true; }
+
 # run_wrk OUTPUT_FILE wrk-args...: runs wrk (note_command'ed with its BENCH_* environment);
 # the share of CPU stolen while it ran goes to OUTPUT_FILE.stolen (see stolen_of).
 run_wrk() {

@@ -86,9 +86,7 @@ Result<std::string> PgConnection::prepare(std::string_view sql, int params) {
     std::string key(sql);
     if (auto it = statements_.find(key); it != statements_.end()) return it->second;
     if (statements_.size() >= kMaxCachedStatements) {
-        PgResultPtr dropped(PQexec(conn_, "DEALLOCATE ALL"));
-        if (!succeeded(dropped.get())) return classify(conn_, dropped.get(), "DEALLOCATE ALL");
-        statements_.clear();
+        if (auto dropped = deallocateAll(); !dropped) return dropped.error();
     }
     std::string name = "ccapi_" + std::to_string(next_statement_++);
     PgResultPtr r(PQprepare(conn_, name.c_str(), key.c_str(), params, nullptr));
@@ -97,47 +95,141 @@ Result<std::string> PgConnection::prepare(std::string_view sql, int params) {
     return name;
 }
 
-Result<SqlResult> PgConnection::query(std::string_view sql, std::span<const SqlParam> params) {
-    auto name = prepare(sql, static_cast<int>(params.size()));
-    if (!name) return name.error();
+namespace {
 
-    // Text format for every parameter: integers are rendered here, text is passed as is.
-    std::vector<std::string> storage(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    std::vector<int> lengths(params.size(), 0);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        const SqlParam& p = params[i];
-        if (p.kind() == SqlParam::Kind::kNull) continue;
-        storage[i] = p.kind() == SqlParam::Kind::kInteger ? std::to_string(p.integer())
-                                                          : std::string(p.text());
-        values[i] = storage[i].c_str();
-        lengths[i] = static_cast<int>(storage[i].size());
+// Parameters in text format, as libpq sends them: integers rendered, text copied (libpq reads
+// text parameters up to their NUL, not by length).
+class TextParams {
+public:
+    explicit TextParams(std::span<const SqlParam> params)
+        : storage_(params.size()), values_(params.size(), nullptr), lengths_(params.size(), 0) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const SqlParam& p = params[i];
+            if (p.kind() == SqlParam::Kind::kNull) continue;
+            storage_[i] = p.kind() == SqlParam::Kind::kInteger ? std::to_string(p.integer())
+                                                               : std::string(p.text());
+            values_[i] = storage_[i].c_str();
+            lengths_[i] = static_cast<int>(storage_[i].size());
+        }
     }
-    PgResultPtr r(PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()),
-                                 values.data(), lengths.data(), nullptr, 0));
-    if (!succeeded(r.get())) return classify(conn_, r.get(), sql);
 
+    int count() const { return static_cast<int>(values_.size()); }
+    const char* const* values() const { return values_.data(); }
+    const int* lengths() const { return lengths_.data(); }
+
+private:
+    std::vector<std::string> storage_;
+    std::vector<const char*> values_;
+    std::vector<int> lengths_;
+};
+
+SqlResult readResult(PGresult* r) {
     SqlResult result;
-    int rows = PQntuples(r.get());
-    int columns = PQnfields(r.get());
+    int rows = PQntuples(r);
+    int columns = PQnfields(r);
     result.rows.reserve(static_cast<std::size_t>(rows));
     for (int row = 0; row < rows; ++row) {
         std::vector<SqlCell> cells;
         cells.reserve(static_cast<std::size_t>(columns));
         for (int c = 0; c < columns; ++c) {
-            if (PQgetisnull(r.get(), row, c)) {
+            if (PQgetisnull(r, row, c)) {
                 cells.emplace_back();
             } else {
-                cells.emplace_back(
-                    std::string(PQgetvalue(r.get(), row, c),
-                                static_cast<std::size_t>(PQgetlength(r.get(), row, c))));
+                cells.emplace_back(std::string(PQgetvalue(r, row, c),
+                                               static_cast<std::size_t>(PQgetlength(r, row, c))));
             }
         }
         result.rows.emplace_back(std::move(cells));
     }
-    const char* tuples = PQcmdTuples(r.get());
+    const char* tuples = PQcmdTuples(r);
     if (tuples && *tuples) result.affected = std::strtoll(tuples, nullptr, 10);
     return result;
+}
+
+}  // namespace
+
+Result<void> PgConnection::deallocateAll() {
+    PgResultPtr dropped(PQexec(conn_, "DEALLOCATE ALL"));
+    if (!succeeded(dropped.get())) return classify(conn_, dropped.get(), "DEALLOCATE ALL");
+    statements_.clear();
+    return {};
+}
+
+Result<SqlResult> PgConnection::query(std::string_view sql, std::span<const SqlParam> params) {
+    auto name = prepare(sql, static_cast<int>(params.size()));
+    if (!name) return name.error();
+    TextParams text(params);
+    PgResultPtr r(PQexecPrepared(conn_, name->c_str(), text.count(), text.values(), text.lengths(),
+                                 nullptr, 0));
+    if (!succeeded(r.get())) return classify(conn_, r.get(), sql);
+    return readResult(r.get());
+}
+
+Result<std::vector<SqlResult>> PgConnection::queryTogether(
+    std::span<const SqlStatement> statements) {
+    if (statements.size() < 2) return SqlConnection::queryTogether(statements);
+    // Prepared first: PQprepare waits for its answer, which pipeline mode does not allow. Room is
+    // made for all of them at once, so that no eviction drops one prepared a moment before.
+    if (statements_.size() + statements.size() > kMaxCachedStatements) {
+        if (auto dropped = deallocateAll(); !dropped) return dropped.error();
+    }
+    std::vector<std::string> names;
+    names.reserve(statements.size());
+    for (const SqlStatement& statement : statements) {
+        auto name = prepare(statement.sql, static_cast<int>(statement.params.size()));
+        if (!name) return name.error();
+        names.push_back(std::move(*name));
+    }
+
+    if (PQenterPipelineMode(conn_) != 1) return classify(conn_, nullptr, "pipeline mode");
+    // One sync point after the last statement: libpq sends them all in one write, and the
+    // server runs them as one implicit transaction (unless a BEGIN opened one), skipping the
+    // rest after a failure.
+    std::size_t sent = 0;
+    for (; sent < statements.size(); ++sent) {
+        TextParams text(statements[sent].params);
+        if (PQsendQueryPrepared(conn_, names[sent].c_str(), text.count(), text.values(),
+                                text.lengths(), nullptr, 0) != 1) {
+            break;
+        }
+    }
+    if (sent < statements.size() || PQpipelineSync(conn_) != 1) {
+        // Sending fails only on a lost connection; the answers are not waited for.
+        (void)PQexitPipelineMode(conn_);
+        return classify(conn_, nullptr, statements[std::min(sent, statements.size() - 1)].sql);
+    }
+
+    std::vector<SqlResult> results;
+    results.reserve(statements.size());
+    std::optional<ErrorCode> failure;
+    bool answered = true;  // every answer and the sync point read
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        PgResultPtr r(PQgetResult(conn_));
+        if (!r) {
+            if (!failure) failure = classify(conn_, nullptr, statements[i].sql);
+            answered = false;
+            break;
+        }
+        if (failure) {
+            // Only the first failure is reported (and logged); the rest were skipped.
+        } else if (!succeeded(r.get())) {
+            failure = classify(conn_, r.get(), statements[i].sql);
+        } else {
+            results.push_back(readResult(r.get()));
+        }
+        // The end of this statement's answer.
+        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+    }
+    if (answered) {
+        PgResultPtr sync(PQgetResult(conn_));
+        if ((!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) && !failure) {
+            failure = classify(conn_, sync.get(), "pipeline sync");
+        }
+    }
+    // Fails only with answers unread, after a broken read: recycle() then drops the connection.
+    (void)PQexitPipelineMode(conn_);
+    if (failure) return *failure;
+    return results;
 }
 
 Result<void> PgConnection::exec(std::string_view sql) {
@@ -172,6 +264,7 @@ bool PgConnection::stillConnected() {
 
 bool PgConnection::recycle() {
     if (PQstatus(conn_) != CONNECTION_OK) return false;
+    if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) return false;
     auto state = PQtransactionStatus(conn_);
     if (state == PQTRANS_INTRANS || state == PQTRANS_INERROR) {
         if (!exec("ROLLBACK")) return false;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 #include "storage/sql/sql_connection.hpp"
@@ -26,6 +27,7 @@ public:
     Dialect dialect() const override { return Dialect::kPostgres; }
     using SqlConnection::query;
     Result<SqlResult> query(std::string_view sql, std::span<const SqlParam> params) override;
+    Result<std::vector<SqlResult>> queryTogether(std::span<const SqlStatement> statements) override;
     Result<void> exec(std::string_view sql) override;
     Result<void> begin() override;
     Result<void> commit() override;
@@ -36,6 +38,7 @@ public:
 private:
     explicit PgConnection(pg_conn* conn) : conn_(conn) {}
     Result<std::string> prepare(std::string_view sql, int params);
+    Result<void> deallocateAll();
 
     pg_conn* conn_;
     std::unordered_map<std::string, std::string> statements_;  // SQL -> prepared name

@@ -328,13 +328,16 @@ const std::string kEventsOfCallSql =
     "SELECT " + eventColumns() + " FROM call_events WHERE call_id = $1 ORDER BY seq";
 
 // No upper bound in the SQL: with one, PostgreSQL's generic plan for the join below turned into
-// scans of whole tables (100-600 ms per page under load). The horizon bounds the LIMIT instead,
-// and rows past it are dropped after the read (see boundedRead).
+// scans of whole tables (100-600 ms per page under load). Rows past the horizon are dropped after
+// the read instead (see readSettled).
 const std::string kEventsAfterSql = "SELECT " + eventColumns() +
                                     " FROM call_events WHERE event_id > $1"
                                     " ORDER BY event_id LIMIT $2";
 const std::string kBeginEventWriteSql = "BEGIN; SELECT pg_advisory_xact_lock_shared(" +
                                         std::to_string(SqlCallStore::kEventLogLockKey) + ")";
+// The same two, as statements of their own for SqlConnection::queryTogether.
+constexpr std::string_view kBeginSql = "BEGIN";
+constexpr std::string_view kLockEventLogSharedSql = "SELECT pg_advisory_xact_lock_shared($1)";
 constexpr std::string_view kLastEventIdSql = "SELECT COALESCE(MAX(event_id), 0) FROM call_events";
 // Autocommit, so the exclusive lock ends with the statement (pg_advisory_xact_lock returns void:
 // column 0 is empty).
@@ -596,35 +599,39 @@ Result<CreateResult> SqlCallStore::insertCreate(SqlConnection& tx, const Pending
     const std::string variables = variablesJson(call.variables);
     const std::optional<std::string> callback_events =
         callbackEventsJson(call.status_callback_events);
-    auto inserted = tx.query(kInsertCallSql, {call.call_id,          call.user_id,
-                                              call.phone_number,     toString(call.status),
-                                              call.context,          call.extension,
-                                              call.priority,         call.timeout_ms,
-                                              call.caller_id,        variables,
-                                              call.channel,          call.created_at,
-                                              call.dialed_at,        call.answered_at,
-                                              call.ended_at,         call.duration,
-                                              call.failure_reason,   call.hangup_cause,
-                                              call.hangup_cause_txt, call.attempt_number,
-                                              call.version,          call.status_callback,
-                                              callback_events,       call.idempotency_key,
-                                              call.request_hash,     call.updated_at});
-    if (!inserted) return inserted.error();
-    auto event = tx.query(kInsertEventSql, {call.call_id, first.seq, toString(first.status),
-                                            statusParam(first.previous_status), first.at,
-                                            toString(first.source), first.detail});
-    if (!event) return event.error();
-    if (call.idempotency_key) {
-        auto claimed =
-            tx.query(kClaimKeySql, {call.user_id, *call.idempotency_key, call.request_hash,
-                                    call.call_id, call.created_at, live_since});
-        if (!claimed) return claimed.error();
-        if (claimed->empty()) {
-            lost_race = true;
-            return StorageErrc::kConflict;
-        }
+    const SqlParam call_row[] = {call.call_id,          call.user_id,
+                                 call.phone_number,     toString(call.status),
+                                 call.context,          call.extension,
+                                 call.priority,         call.timeout_ms,
+                                 call.caller_id,        variables,
+                                 call.channel,          call.created_at,
+                                 call.dialed_at,        call.answered_at,
+                                 call.ended_at,         call.duration,
+                                 call.failure_reason,   call.hangup_cause,
+                                 call.hangup_cause_txt, call.attempt_number,
+                                 call.version,          call.status_callback,
+                                 callback_events,       call.idempotency_key,
+                                 call.request_hash,     call.updated_at};
+    const SqlParam event_row[] = {call.call_id,
+                                  first.seq,
+                                  toString(first.status),
+                                  statusParam(first.previous_status),
+                                  first.at,
+                                  toString(first.source),
+                                  first.detail};
+    const SqlParam claim[] = {call.user_id, call.idempotency_key, call.request_hash,
+                              call.call_id, call.created_at,      live_since};
+    // Sent together: one round trip on PostgreSQL. A failure (a duplicate call_id) skips the
+    // statements after it; the caller undoes what ran.
+    std::vector<SqlStatement> statements{{kInsertCallSql, call_row}, {kInsertEventSql, event_row}};
+    if (call.idempotency_key) statements.push_back({kClaimKeySql, claim});
+    auto answers = tx.queryTogether(statements);
+    if (!answers) return answers.error();
+    if (call.idempotency_key && (*answers)[2].empty()) {
+        lost_race = true;
+        return StorageErrc::kConflict;
     }
-    const std::int64_t event_id = event->first().integer(0);
+    const std::int64_t event_id = (*answers)[1].first().integer(0);
     if (!create.webhook_urls.empty()) {
         const UnixMicros now = clock_.now();
         for (const std::string& url : create.webhook_urls) {
@@ -723,11 +730,8 @@ Result<std::vector<std::int64_t>> SqlCallStore::apply(const std::vector<CallUpda
     if (batch.empty()) return std::vector<std::int64_t>();
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    auto begin = [this](SqlConnection& c) { return beginEventWrite(c); };
-    return inTransactionBegunBy(
-        **conn, begin, [&](SqlConnection& tx) -> Result<std::vector<std::int64_t>> {
-            return dialect_ == Dialect::kPostgres ? applyBulk(tx, batch) : applyRowByRow(tx, batch);
-        });
+    if (dialect_ == Dialect::kPostgres) return applyBulk(**conn, batch);
+    return inTransaction(**conn, [&](SqlConnection& tx) { return applyRowByRow(tx, batch); });
 }
 
 Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
@@ -779,21 +783,29 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
     return ids;
 }
 
-Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
-                                                          const std::vector<CallUpdate>& batch) {
+// A batch of updates as applyBulk's two statements take it: the calls' new state (each call's
+// last update) and every event, as JSON arrays.
+struct SqlCallStore::BulkRows {
+    std::string calls;
+    std::size_t call_count = 0;
+    std::string events;
+    std::size_t event_count = 0;
+    bool has_outbox = false;
+};
+
+SqlCallStore::BulkRows SqlCallStore::bulkRows(const std::vector<CallUpdate>& batch) {
     // Each update carries the call's full state, so applying a call's updates in order leaves
     // its last one; UPDATE … FROM would pick an arbitrary one of several matches.
     std::unordered_map<std::string_view, std::size_t> last;
     for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].call.call_id] = i;
 
+    BulkRows out;
     json::array rows;
     rows.reserve(last.size());
     json::array events;
-    std::size_t event_count = 0;
-    bool has_outbox = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const Call& call = batch[i].call;
-        has_outbox = has_outbox || !batch[i].outbox.empty();
+        out.has_outbox = out.has_outbox || !batch[i].outbox.empty();
         if (last[call.call_id] == i) {
             rows.emplace_back(json::object{
                 {"call_id", call.call_id},
@@ -813,7 +825,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
         }
         for (const CallEvent& event : batch[i].events) {
             json::object row{
-                {"i", event_count++},
+                {"i", out.event_count++},
                 {"call_id", call.call_id},
                 {"seq", event.seq},
                 {"status", toString(event.status)},
@@ -826,32 +838,63 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
             events.emplace_back(std::move(row));
         }
     }
+    out.call_count = rows.size();
+    out.calls = json::serialize(rows);
+    out.events = json::serialize(events);
+    return out;
+}
 
-    auto updated = tx.query(kBulkUpdateCallsSql, {json::serialize(rows)});
-    if (!updated) return updated.error();
-    if (updated->affected != static_cast<std::int64_t>(rows.size())) {
-        log::warn(
-            "call update for an unknown call",
-            {{"expected", static_cast<std::int64_t>(rows.size())}, {"updated", updated->affected}});
+Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& conn,
+                                                          const std::vector<CallUpdate>& batch) {
+    const BulkRows rows = bulkRows(batch);
+    // BEGIN, the event-log lock and both statements go in one round trip; their answers are
+    // checked before COMMIT, which therefore follows on its own.
+    const SqlParam lock_key[] = {kEventLogLockKey};
+    const SqlParam calls[] = {rows.calls};
+    const SqlParam events[] = {rows.events};
+    std::vector<SqlStatement> statements{
+        {kBeginSql, {}}, {kLockEventLogSharedSql, lock_key}, {kBulkUpdateCallsSql, calls}};
+    if (rows.event_count > 0) statements.push_back({kBulkInsertEventsSql, events});
+    Result<std::vector<SqlResult>> answers = StorageErrc::kQueryFailed;
+    auto begin = [&](SqlConnection& c) -> Result<void> {
+        answers = c.queryTogether(statements);
+        if (answers) return {};
+        (void)c.rollback();
+        return answers.error();
+    };
+    return inTransactionBegunBy(conn, begin,
+                                [&](SqlConnection& tx) -> Result<std::vector<std::int64_t>> {
+                                    return checkBulk(tx, batch, rows, *answers);
+                                });
+}
+
+Result<std::vector<std::int64_t>> SqlCallStore::checkBulk(SqlConnection& tx,
+                                                          const std::vector<CallUpdate>& batch,
+                                                          const BulkRows& rows,
+                                                          const std::vector<SqlResult>& answers) {
+    const SqlResult& updated = answers[2];
+    if (updated.affected != static_cast<std::int64_t>(rows.call_count)) {
+        log::warn("call update for an unknown call",
+                  {{"expected", static_cast<std::int64_t>(rows.call_count)},
+                   {"updated", updated.affected}});
         return StorageErrc::kQueryFailed;
     }
     std::vector<std::int64_t> ids;
-    if (event_count == 0) {
+    if (rows.event_count == 0) {
         // Entries then name events the batch does not carry.
-        if (has_outbox) return StorageErrc::kQueryFailed;
+        if (rows.has_outbox) return StorageErrc::kQueryFailed;
         return ids;
     }
-    auto inserted = tx.query(kBulkInsertEventsSql, {json::serialize(events)});
-    if (!inserted) return inserted.error();
-    if (inserted->rows.size() != event_count) return StorageErrc::kQueryFailed;
+    const SqlResult& inserted = answers[3];
+    if (inserted.rows.size() != rows.event_count) return StorageErrc::kQueryFailed;
 
     // Matched by (call_id, seq), unique per event, rather than trusting RETURNING's row order.
     std::unordered_map<std::string, std::int64_t> by_key;
-    by_key.reserve(event_count);
-    for (const SqlRow& row : inserted->rows) {
+    by_key.reserve(rows.event_count);
+    for (const SqlRow& row : inserted.rows) {
         by_key.emplace(row.text(1) + "/" + row.text(2), row.integer(0));
     }
-    ids.reserve(event_count);
+    ids.reserve(rows.event_count);
     for (const CallUpdate& update : batch) {
         std::string prefix = lowerAscii(update.call.call_id) + "/";
         for (const CallEvent& event : update.events) {
@@ -860,7 +903,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& tx,
             ids.push_back(it->second);
         }
     }
-    if (has_outbox) {
+    if (rows.has_outbox) {
         if (auto queued = enqueueBulk(tx, batch, ids); !queued) return queued.error();
     }
     return ids;
@@ -921,13 +964,6 @@ Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
 
 namespace {
 
-// At most `limit` rows after `after` and not past `horizon`. Ids are unique positive integers, so
-// no more than horizon - after of them can lie in between.
-std::int64_t rowsUpTo(std::int64_t after, std::int64_t horizon, std::size_t limit) {
-    const auto bounded = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
-    return std::min(bounded, horizon - std::max<std::int64_t>(after, 0));
-}
-
 // Drops the rows past the horizon (ids rolled back below it leave room for some).
 template <typename Row, typename IdOf>
 void dropPast(std::vector<Row>& rows, std::int64_t horizon, IdOf id_of) {
@@ -936,17 +972,36 @@ void dropPast(std::vector<Row>& rows, std::int64_t horizon, IdOf id_of) {
 
 }  // namespace
 
+Result<SqlCallStore::SettledRead> SqlCallStore::readSettled(SqlConnection& conn,
+                                                            std::string_view sql,
+                                                            std::int64_t after, std::size_t limit) {
+    const std::int64_t rows = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
+    const SqlParam page[] = {after, rows};
+    if (dialect_ != Dialect::kPostgres) {
+        auto read = conn.query(sql, page);
+        if (!read) return read.error();
+        return SettledRead{std::numeric_limits<std::int64_t>::max(), std::move(*read)};
+    }
+    // The horizon, then the page, sent together: one round trip. They run as one implicit
+    // transaction, so the exclusive lock lasts until the page is read, but only while the server
+    // runs it, with no round trip in between. Read committed gives the page a snapshot of its
+    // own, taken after the lock was granted, so every id up to the horizon is in it.
+    const SqlParam lock_key[] = {kEventLogLockKey};
+    const SqlStatement statements[] = {{kSettledHorizonSql, lock_key}, {sql, page}};
+    auto answers = conn.queryTogether(statements);
+    if (!answers) return answers.error();
+    return SettledRead{(*answers)[0].first().integer(1), std::move((*answers)[1])};
+}
+
 Result<std::vector<CallEvent>> SqlCallStore::eventsAfter(std::int64_t after_event_id,
                                                          std::size_t limit) {
     if (limit == 0) return std::vector<CallEvent>();
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    auto horizon = settledHorizon(**conn);
-    if (!horizon) return horizon.error();
-    if (*horizon <= after_event_id) return std::vector<CallEvent>();
-    auto events = readEvents((*conn)->query(
-        kEventsAfterSql, {after_event_id, rowsUpTo(after_event_id, *horizon, limit)}));
-    if (events) dropPast(*events, *horizon, [](const CallEvent& e) { return e.event_id; });
+    auto read = readSettled(**conn, kEventsAfterSql, after_event_id, limit);
+    if (!read) return read.error();
+    auto events = readEvents(std::move(read->rows));
+    if (events) dropPast(*events, read->horizon, [](const CallEvent& e) { return e.event_id; });
     return events;
 }
 
@@ -965,12 +1020,12 @@ Result<std::vector<EventWithCall>> SqlCallStore::eventsWithCallsAfter(std::int64
     if (limit == 0) return std::vector<EventWithCall>();
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    auto horizon = settledHorizon(**conn);
-    if (!horizon) return horizon.error();
-    if (*horizon <= after_event_id) return std::vector<EventWithCall>();
-    auto rows = readEventsWithCalls((*conn)->query(
-        kEventsWithCallsAfterSql, {after_event_id, rowsUpTo(after_event_id, *horizon, limit)}));
-    if (rows) dropPast(*rows, *horizon, [](const EventWithCall& r) { return r.event.event_id; });
+    auto read = readSettled(**conn, kEventsWithCallsAfterSql, after_event_id, limit);
+    if (!read) return read.error();
+    auto rows = readEventsWithCalls(std::move(read->rows));
+    if (rows) {
+        dropPast(*rows, read->horizon, [](const EventWithCall& r) { return r.event.event_id; });
+    }
     return rows;
 }
 

@@ -94,6 +94,11 @@ public:
 private:
     struct PendingCreate;
     struct QueuedCreate;
+    struct BulkRows;
+    struct SettledRead {
+        std::int64_t horizon;  // rows past it are still unsettled: drop them
+        SqlResult rows;
+    };
 
     // The leader's work: takes queued creates into `batch` (up to kMaxCreateBatch), writes them
     // in one transaction, hands the lead on and commits; one result per entry of `batch`.
@@ -126,8 +131,17 @@ private:
     bool cannotExist(std::string_view call_id) const;
     Result<std::vector<std::int64_t>> applyRowByRow(SqlConnection& conn,
                                                     const std::vector<CallUpdate>& batch);
+    static BulkRows bulkRows(const std::vector<CallUpdate>& batch);
+    // PostgreSQL's apply: the batch as two statements over JSON arrays, sent with the BEGIN in
+    // one round trip, then checked and committed.
     Result<std::vector<std::int64_t>> applyBulk(SqlConnection& conn,
                                                 const std::vector<CallUpdate>& batch);
+    // applyBulk's answers checked (every call updated, every event inserted) and its
+    // deliveries queued; the event_ids assigned, in batch order.
+    Result<std::vector<std::int64_t>> checkBulk(SqlConnection& tx,
+                                                const std::vector<CallUpdate>& batch,
+                                                const BulkRows& rows,
+                                                const std::vector<SqlResult>& answers);
     // applyBulk's deliveries: one statement for every outbox entry of the batch; `ids` are the
     // event_ids assigned, in batch order.
     Result<void> enqueueBulk(SqlConnection& conn, const std::vector<CallUpdate>& batch,
@@ -135,6 +149,10 @@ private:
     // Outside any transaction: the highest event_id that no event still in flight can precede
     // (see above); on SQLite, whose one writer makes ids visible in order, no bound at all.
     Result<std::int64_t> settledHorizon(SqlConnection& conn);
+    // `sql` (a page after an event_id: `$1` after, `$2` limit) with the settled horizon to cut
+    // it at, read in one round trip.
+    Result<SettledRead> readSettled(SqlConnection& conn, std::string_view sql, std::int64_t after,
+                                    std::size_t limit);
 
     ConnectionPool& pool_;
     Dialect dialect_;

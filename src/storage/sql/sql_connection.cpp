@@ -7,6 +7,18 @@ const SqlCell& SqlRow::cell(std::size_t i) const {
     return i < cells_.size() ? cells_[i] : kNull;
 }
 
+Result<std::vector<SqlResult>> SqlConnection::queryTogether(
+    std::span<const SqlStatement> statements) {
+    std::vector<SqlResult> results;
+    results.reserve(statements.size());
+    for (const SqlStatement& statement : statements) {
+        auto result = query(statement.sql, statement.params);
+        if (!result) return result.error();
+        results.push_back(std::move(*result));
+    }
+    return results;
+}
+
 const SqlRow& SqlResult::first() const {
     static const SqlRow kEmpty;
     return rows.empty() ? kEmpty : rows.front();

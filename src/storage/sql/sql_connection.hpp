@@ -89,6 +89,12 @@ struct SqlResult {
     const SqlRow& first() const;
 };
 
+// One statement of those sent together by SqlConnection::queryTogether().
+struct SqlStatement {
+    std::string_view sql;
+    std::span<const SqlParam> params;
+};
+
 // One open connection. Not thread-safe: the pool hands it to one thread at a time.
 class SqlConnection {
 public:
@@ -97,6 +103,13 @@ public:
     virtual Dialect dialect() const = 0;
     // One statement with `$n` parameters; prepared once per connection and cached.
     virtual Result<SqlResult> query(std::string_view sql, std::span<const SqlParam> params) = 0;
+    // The statements in order, each as query() would run it, but sent together: PostgreSQL gets
+    // them in one write and answers them in one (pipeline mode, one sync point after the last),
+    // so the client waits once instead of once per statement; SQLite, which has no round trips,
+    // runs them in turn. The first failure is the result and the statements after it do not run.
+    // Outside a transaction PostgreSQL runs them as one implicit transaction, SQLite each on its
+    // own, so send together only reads or statements inside a transaction.
+    virtual Result<std::vector<SqlResult>> queryTogether(std::span<const SqlStatement> statements);
     // One or more statements without parameters (migrations).
     virtual Result<void> exec(std::string_view sql) = 0;
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "storage/sql/sql_database.hpp"
 #include "storage/stores.hpp"
@@ -118,6 +120,65 @@ TEST(Postgres, PoolNeverOpensMoreThanItsSize) {
     auto c = pool.acquire();
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error(), StorageErrc::kUnavailable);
+}
+
+// The settled-horizon read takes the event-log lock in the first of two statements sent
+// together: it must end with them, or every event writer would wait for this connection.
+TEST(Postgres, ALockTakenByStatementsSentTogetherEndsWithThem) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    const SqlParam key[] = {std::int64_t{4242}};
+    const SqlStatement statements[] = {
+        {"SELECT pg_advisory_xact_lock($1)", key},
+        {"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+         {}},
+    };
+    auto answers = (*conn)->queryTogether(statements);
+    ASSERT_TRUE(answers) << answers.error().message();
+    EXPECT_EQ((*answers)[1].first().integer(0), 1);  // held while the second statement runs
+    auto after = (*conn)->query(
+        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->first().integer(0), 0);
+}
+
+// Statements are prepared before they are sent together; one prepared early must not be
+// evicted by the cache's limit while the later ones are prepared.
+TEST(Postgres, StatementsSentTogetherSurviveAFullStatementCache) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    std::vector<std::string> texts;
+    for (int i = 0; i < 300; ++i) texts.push_back("SELECT " + std::to_string(i));
+    // Fill the cache to one short of its 256 statements, then send three new ones together.
+    for (int i = 0; i < 255; ++i) ASSERT_TRUE((*conn)->query(texts[static_cast<std::size_t>(i)]));
+    const SqlStatement statements[] = {{texts[255], {}}, {texts[256], {}}, {texts[257], {}}};
+    auto answers = (*conn)->queryTogether(statements);
+    ASSERT_TRUE(answers) << answers.error().message();
+    EXPECT_EQ((*answers)[0].first().integer(0), 255);
+    EXPECT_EQ((*answers)[1].first().integer(0), 256);
+    EXPECT_EQ((*answers)[2].first().integer(0), 257);
+}
+
+TEST(Postgres, StatementsSentTogetherOnALostSessionAreUnavailable) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase(), .pool_size = 2});
+    ASSERT_TRUE(db);
+    auto& pool = dynamic_cast<SqlDatabase&>(**db).pool();
+    auto victim = pool.acquire();
+    auto other = pool.acquire();
+    ASSERT_TRUE(victim && other);
+    auto pid = (*victim)->query("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid);
+    ASSERT_TRUE((*other)->query("SELECT pg_terminate_backend(CAST($1 AS INTEGER))",
+                                {pid->first().integer(0)}));
+    const SqlStatement statements[] = {{"SELECT 1", {}}, {"SELECT 2", {}}};
+    auto answers = (*victim)->queryTogether(statements);
+    ASSERT_FALSE(answers);
+    EXPECT_EQ(answers.error(), StorageErrc::kUnavailable);
+    EXPECT_FALSE((*victim)->recycle());
 }
 
 TEST(PgTestServer, ServesItsDatabaseOnLoopback) {

@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <latch>
+#include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "storage/migrations/migrations.hpp"
+#include "storage/sql/connection_pool.hpp"
+#include "storage/sql/sql_connection.hpp"
 #include "store_fixture.hpp"
 
 namespace ccapi::storage::testing {
@@ -15,6 +19,32 @@ using namespace std::chrono_literals;
 
 class Migrations : public StoreTest {};
 class Database : public StoreTest {};
+// One connection with a table of its own, for SqlConnection::queryTogether.
+class StatementsTogether : public StoreTest {
+protected:
+    static constexpr std::string_view kInsert = "INSERT INTO together (v) VALUES ($1)";
+
+    void SetUp() override {
+        StoreTest::SetUp();
+        auto acquired = sql().pool().acquire();
+        ASSERT_TRUE(acquired);
+        conn_.emplace(std::move(*acquired));
+        ASSERT_TRUE(conn().exec("CREATE TABLE together (v INTEGER NOT NULL)"));
+    }
+    SqlConnection& conn() { return **conn_; }
+    std::int64_t rows() {
+        return conn().query("SELECT COUNT(*) FROM together")->first().integer(0);
+    }
+    // Three inserts; the second fails as it runs (NOT NULL), not as it is prepared.
+    std::span<const SqlStatement> failingSecond() const { return failing_second_; }
+
+private:
+    const SqlParam one_[1] = {1};
+    const SqlParam null_[1] = {nullptr};
+    const SqlParam two_[1] = {2};
+    const SqlStatement failing_second_[3] = {{kInsert, one_}, {kInsert, null_}, {kInsert, two_}};
+    std::optional<PooledConnection> conn_;
+};
 class UserStore : public MigratedStoreTest {};
 class TokenStore : public MigratedStoreTest {
 protected:
@@ -206,6 +236,53 @@ TEST_P(Database, QueriesOnAnUnmigratedDatabaseFailAsValues) {
     auto count = db_->users().count();
     ASSERT_FALSE(count);
     EXPECT_EQ(count.error(), StorageErrc::kQueryFailed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements sent together (SqlConnection::queryTogether)
+
+TEST_P(StatementsTogether, AnswerInOrderAndSeeEachOther) {
+    ASSERT_TRUE(conn().begin());
+    const SqlParam one[] = {1};
+    const SqlParam two[] = {2};
+    const SqlParam word[] = {"word"};
+    const SqlStatement statements[] = {
+        {kInsert, one},
+        {kInsert, two},
+        {"SELECT COUNT(*), SUM(v) FROM together", {}},
+        {"SELECT CAST($1 AS TEXT)", word},
+    };
+    auto answers = conn().queryTogether(statements);
+    ASSERT_TRUE(answers) << answers.error().message();
+    ASSERT_EQ(answers->size(), 4u);
+    EXPECT_EQ((*answers)[0].affected, 1);
+    EXPECT_EQ((*answers)[1].affected, 1);
+    EXPECT_EQ((*answers)[2].first().integer(0), 2);
+    EXPECT_EQ((*answers)[2].first().integer(1), 3);
+    EXPECT_EQ((*answers)[3].first().text(0), "word");
+    ASSERT_TRUE(conn().commit());
+    EXPECT_EQ(rows(), 2);
+}
+
+TEST_P(StatementsTogether, AFailureInsideATransactionIsTheResultAndLeavesTheConnectionUsable) {
+    ASSERT_TRUE(conn().begin());
+    auto answers = conn().queryTogether(failingSecond());
+    ASSERT_FALSE(answers);
+    EXPECT_EQ(answers.error(), StorageErrc::kQueryFailed);
+    ASSERT_TRUE(conn().rollback());
+    EXPECT_TRUE(conn().recycle());
+    EXPECT_EQ(rows(), 0);
+}
+
+// As documented: outside a transaction PostgreSQL's pipeline is one implicit transaction, rolled
+// back with its failure; SQLite commits each statement before the failure on its own. Either
+// way the statements after the failure do not run.
+TEST_P(StatementsTogether, AFailureOutsideATransactionStopsTheRest) {
+    auto answers = conn().queryTogether(failingSecond());
+    ASSERT_FALSE(answers);
+    EXPECT_EQ(answers.error(), StorageErrc::kQueryFailed);
+    EXPECT_TRUE(conn().recycle());
+    EXPECT_EQ(rows(), GetParam() == Backend::kPostgres ? 0 : 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +621,7 @@ TEST_P(TokenStore, ConcurrentRotationsOfDifferentFamiliesAllSucceed) {
 
 INSTANTIATE_TEST_SUITE_P(Store, Migrations, CCAPI_BACKENDS, backendName);
 INSTANTIATE_TEST_SUITE_P(Store, Database, CCAPI_BACKENDS, backendName);
+INSTANTIATE_TEST_SUITE_P(Store, StatementsTogether, CCAPI_BACKENDS, backendName);
 INSTANTIATE_TEST_SUITE_P(Store, UserStore, CCAPI_BACKENDS, backendName);
 INSTANTIATE_TEST_SUITE_P(Store, TokenStore, CCAPI_BACKENDS, backendName);
 
