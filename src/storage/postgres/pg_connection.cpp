@@ -165,9 +165,9 @@ Result<SqlResult> PgConnection::query(std::string_view sql, std::span<const SqlP
     return readResult(r.get());
 }
 
-Result<std::vector<SqlResult>> PgConnection::queryTogether(
-    std::span<const SqlStatement> statements) {
-    if (statements.size() < 2) return SqlConnection::queryTogether(statements);
+Result<std::vector<SqlResult>> PgConnection::queryTogether(std::span<const SqlStatement> statements,
+                                                           Together together) {
+    if (statements.size() < 2) return SqlConnection::queryTogether(statements, together);
     // Prepared first: PQprepare waits for its answer, which pipeline mode does not allow. Room is
     // made for all of them at once, so that no eviction drops one prepared a moment before.
     if (statements_.size() + statements.size() > kMaxCachedStatements) {
@@ -182,18 +182,20 @@ Result<std::vector<SqlResult>> PgConnection::queryTogether(
     }
 
     if (PQenterPipelineMode(conn_) != 1) return classify(conn_, nullptr, "pipeline mode");
-    // One sync point after the last statement: libpq sends them all in one write, and the
-    // server runs them as one implicit transaction (unless a BEGIN opened one), skipping the
-    // rest after a failure.
+    // A sync point ends an implicit transaction and a run of statements skipped after a failure.
+    // libpq flushes at each, so one at the end also means one write.
+    const bool sync_each = together == Together::kEachOnItsOwn;
     std::size_t sent = 0;
-    for (; sent < statements.size(); ++sent) {
+    bool synced = true;
+    for (; sent < statements.size() && synced; ++sent) {
         TextParams text(statements[sent].params);
         if (PQsendQueryPrepared(conn_, names[sent].c_str(), text.count(), text.values(),
                                 text.lengths(), nullptr, 0) != 1) {
             break;
         }
+        if (sync_each || sent + 1 == statements.size()) synced = PQpipelineSync(conn_) == 1;
     }
-    if (sent < statements.size() || PQpipelineSync(conn_) != 1) {
+    if (sent < statements.size() || !synced) {
         // Sending fails only on a lost connection; the answers are not waited for.
         (void)PQexitPipelineMode(conn_);
         return classify(conn_, nullptr, statements[std::min(sent, statements.size() - 1)].sql);
@@ -202,28 +204,29 @@ Result<std::vector<SqlResult>> PgConnection::queryTogether(
     std::vector<SqlResult> results;
     results.reserve(statements.size());
     std::optional<ErrorCode> failure;
-    bool answered = true;  // every answer and the sync point read
     for (std::size_t i = 0; i < statements.size(); ++i) {
         PgResultPtr r(PQgetResult(conn_));
         if (!r) {
+            // Unanswered: PQexitPipelineMode fails below, and recycle() drops the connection.
             if (!failure) failure = classify(conn_, nullptr, statements[i].sql);
-            answered = false;
             break;
         }
         if (failure) {
-            // Only the first failure is reported (and logged); the rest were skipped.
+            // Only the first failure is reported (and logged); the rest were skipped or are
+            // ignored.
         } else if (!succeeded(r.get())) {
             failure = classify(conn_, r.get(), statements[i].sql);
         } else {
             results.push_back(readResult(r.get()));
         }
-        // The end of this statement's answer.
+        // The end of this statement's answer, then its sync point if it has one.
         while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
-    }
-    if (answered) {
-        PgResultPtr sync(PQgetResult(conn_));
-        if ((!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) && !failure) {
-            failure = classify(conn_, sync.get(), "pipeline sync");
+        if (sync_each || i + 1 == statements.size()) {
+            PgResultPtr sync(PQgetResult(conn_));
+            if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+                if (!failure) failure = classify(conn_, sync.get(), "pipeline sync");
+                break;
+            }
         }
     }
     // Fails only with answers unread, after a broken read: recycle() then drops the connection.

@@ -27,7 +27,8 @@ public:
     Dialect dialect() const override { return Dialect::kPostgres; }
     using SqlConnection::query;
     Result<SqlResult> query(std::string_view sql, std::span<const SqlParam> params) override;
-    Result<std::vector<SqlResult>> queryTogether(std::span<const SqlStatement> statements) override;
+    Result<std::vector<SqlResult>> queryTogether(std::span<const SqlStatement> statements,
+                                                 Together together) override;
     Result<void> exec(std::string_view sql) override;
     Result<void> begin() override;
     Result<void> commit() override;

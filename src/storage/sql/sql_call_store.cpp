@@ -982,13 +982,13 @@ Result<SqlCallStore::SettledRead> SqlCallStore::readSettled(SqlConnection& conn,
         if (!read) return read.error();
         return SettledRead{std::numeric_limits<std::int64_t>::max(), std::move(*read)};
     }
-    // The horizon, then the page, sent together: one round trip. They run as one implicit
-    // transaction, so the exclusive lock lasts until the page is read, but only while the server
-    // runs it, with no round trip in between. Read committed gives the page a snapshot of its
-    // own, taken after the lock was granted, so every id up to the horizon is in it.
+    // The horizon, then the page, sent together: one round trip, yet each its own transaction,
+    // so the exclusive lock is gone before the page is read (held through the read, it stalls
+    // every event writer for as long). The page's snapshot is taken after the lock was granted,
+    // so every id up to the horizon is in it.
     const SqlParam lock_key[] = {kEventLogLockKey};
     const SqlStatement statements[] = {{kSettledHorizonSql, lock_key}, {sql, page}};
-    auto answers = conn.queryTogether(statements);
+    auto answers = conn.queryTogether(statements, SqlConnection::Together::kEachOnItsOwn);
     if (!answers) return answers.error();
     return SettledRead{(*answers)[0].first().integer(1), std::move((*answers)[1])};
 }

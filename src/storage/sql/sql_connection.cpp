@@ -8,7 +8,7 @@ const SqlCell& SqlRow::cell(std::size_t i) const {
 }
 
 Result<std::vector<SqlResult>> SqlConnection::queryTogether(
-    std::span<const SqlStatement> statements) {
+    std::span<const SqlStatement> statements, Together) {
     std::vector<SqlResult> results;
     results.reserve(statements.size());
     for (const SqlStatement& statement : statements) {

@@ -104,12 +104,18 @@ public:
     // One statement with `$n` parameters; prepared once per connection and cached.
     virtual Result<SqlResult> query(std::string_view sql, std::span<const SqlParam> params) = 0;
     // The statements in order, each as query() would run it, but sent together: PostgreSQL gets
-    // them in one write and answers them in one (pipeline mode, one sync point after the last),
-    // so the client waits once instead of once per statement; SQLite, which has no round trips,
-    // runs them in turn. The first failure is the result and the statements after it do not run.
-    // Outside a transaction PostgreSQL runs them as one implicit transaction, SQLite each on its
-    // own, so send together only reads or statements inside a transaction.
-    virtual Result<std::vector<SqlResult>> queryTogether(std::span<const SqlStatement> statements);
+    // them in one write and answers them in one (pipeline mode), so the client waits once
+    // instead of once per statement; SQLite, which has no round trips, runs them in turn. The
+    // first failure is the result.
+    //   kOneTransaction: outside a transaction PostgreSQL runs them as one implicit transaction
+    //     (SQLite each on its own), and those after a failure do not run;
+    //   kEachOnItsOwn: each ends as query()'s would (so a lock one takes is gone before the next
+    //     runs), and on PostgreSQL those after a failure still run unless it aborted their
+    //     transaction.
+    // So send together only reads, or statements inside a transaction.
+    enum class Together { kOneTransaction, kEachOnItsOwn };
+    virtual Result<std::vector<SqlResult>> queryTogether(
+        std::span<const SqlStatement> statements, Together together = Together::kOneTransaction);
     // One or more statements without parameters (migrations).
     virtual Result<void> exec(std::string_view sql) = 0;
 

@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "storage/sql/sql_connection.hpp"
 #include "storage/sql/sql_database.hpp"
 #include "storage/stores.hpp"
 #include "support/pg_server.hpp"
@@ -18,6 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kAdvisoryLocksHeldSql =
+    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()";
 
 // A loopback port nobody listens on: bound, never listened, so connects are refused.
 class ClosedPort {
@@ -122,26 +127,59 @@ TEST(Postgres, PoolNeverOpensMoreThanItsSize) {
     EXPECT_EQ(c.error(), StorageErrc::kUnavailable);
 }
 
-// The settled-horizon read takes the event-log lock in the first of two statements sent
-// together: it must end with them, or every event writer would wait for this connection.
-TEST(Postgres, ALockTakenByStatementsSentTogetherEndsWithThem) {
+std::int64_t advisoryLocksHeld(SqlConnection& conn) {
+    auto held = conn.query(kAdvisoryLocksHeldSql);
+    return held ? held->first().integer(0) : -1;
+}
+
+// Sent as one transaction, a lock the first statement takes lasts through the others and ends
+// with them.
+TEST(Postgres, ALockTakenByStatementsSentAsOneTransactionEndsWithThem) {
     auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
     ASSERT_TRUE(db);
     auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
     ASSERT_TRUE(conn);
     const SqlParam key[] = {std::int64_t{4242}};
-    const SqlStatement statements[] = {
-        {"SELECT pg_advisory_xact_lock($1)", key},
-        {"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
-         {}},
-    };
+    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
+                                       {kAdvisoryLocksHeldSql, {}}};
     auto answers = (*conn)->queryTogether(statements);
     ASSERT_TRUE(answers) << answers.error().message();
-    EXPECT_EQ((*answers)[1].first().integer(0), 1);  // held while the second statement runs
-    auto after = (*conn)->query(
-        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
-    ASSERT_TRUE(after);
-    EXPECT_EQ(after->first().integer(0), 0);
+    EXPECT_EQ((*answers)[1].first().integer(0), 1);
+    EXPECT_EQ(advisoryLocksHeld(**conn), 0);
+}
+
+// The settled-horizon read: its lock must be gone before the page read sent with it runs, or
+// every event writer would wait for that read.
+TEST(Postgres, StatementsSentEachOnTheirOwnEndTheirOwnTransactions) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    const SqlParam key[] = {std::int64_t{4242}};
+    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
+                                       {kAdvisoryLocksHeldSql, {}}};
+    auto answers = (*conn)->queryTogether(statements, SqlConnection::Together::kEachOnItsOwn);
+    ASSERT_TRUE(answers) << answers.error().message();
+    EXPECT_EQ((*answers)[1].first().integer(0), 0);
+}
+
+// Each on its own, a failure ends only its own statement: those after it still run.
+TEST(Postgres, AFailureAmongStatementsSentEachOnTheirOwnEndsOnlyItself) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE((*conn)->exec("CREATE TABLE together (v INTEGER NOT NULL)"));
+    const SqlParam one[] = {1};
+    const SqlParam null[] = {nullptr};
+    const SqlStatement statements[] = {{"INSERT INTO together (v) VALUES ($1)", one},
+                                       {"INSERT INTO together (v) VALUES ($1)", null},
+                                       {"INSERT INTO together (v) VALUES ($1)", one}};
+    auto answers = (*conn)->queryTogether(statements, SqlConnection::Together::kEachOnItsOwn);
+    ASSERT_FALSE(answers);
+    EXPECT_EQ(answers.error(), StorageErrc::kQueryFailed);
+    EXPECT_TRUE((*conn)->recycle());
+    EXPECT_EQ((*conn)->query("SELECT COUNT(*) FROM together")->first().integer(0), 2);
 }
 
 // Statements are prepared before they are sent together; one prepared early must not be
