@@ -132,6 +132,15 @@ std::int64_t advisoryLocksHeld(SqlConnection& conn) {
     return held ? held->first().integer(0) : -1;
 }
 
+// Sends "take an advisory lock" and "count the locks held" together; -1 if that failed.
+std::int64_t locksSeenBySecondStatement(SqlConnection& conn, SqlConnection::Together together) {
+    const SqlParam key[] = {std::int64_t{4242}};
+    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
+                                       {kAdvisoryLocksHeldSql, {}}};
+    auto answers = conn.queryTogether(statements, together);
+    return answers ? (*answers)[1].first().integer(0) : -1;
+}
+
 // Sent as one transaction, a lock the first statement takes lasts through the others and ends
 // with them.
 TEST(Postgres, ALockTakenByStatementsSentAsOneTransactionEndsWithThem) {
@@ -139,12 +148,7 @@ TEST(Postgres, ALockTakenByStatementsSentAsOneTransactionEndsWithThem) {
     ASSERT_TRUE(db);
     auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
     ASSERT_TRUE(conn);
-    const SqlParam key[] = {std::int64_t{4242}};
-    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
-                                       {kAdvisoryLocksHeldSql, {}}};
-    auto answers = (*conn)->queryTogether(statements);
-    ASSERT_TRUE(answers) << answers.error().message();
-    EXPECT_EQ((*answers)[1].first().integer(0), 1);
+    EXPECT_EQ(locksSeenBySecondStatement(**conn, SqlConnection::Together::kOneTransaction), 1);
     EXPECT_EQ(advisoryLocksHeld(**conn), 0);
 }
 
@@ -155,12 +159,7 @@ TEST(Postgres, StatementsSentEachOnTheirOwnEndTheirOwnTransactions) {
     ASSERT_TRUE(db);
     auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
     ASSERT_TRUE(conn);
-    const SqlParam key[] = {std::int64_t{4242}};
-    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
-                                       {kAdvisoryLocksHeldSql, {}}};
-    auto answers = (*conn)->queryTogether(statements, SqlConnection::Together::kEachOnItsOwn);
-    ASSERT_TRUE(answers) << answers.error().message();
-    EXPECT_EQ((*answers)[1].first().integer(0), 0);
+    EXPECT_EQ(locksSeenBySecondStatement(**conn, SqlConnection::Together::kEachOnItsOwn), 0);
 }
 
 // Each on its own, a failure ends only its own statement: those after it still run.
