@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "storage/sql/connection_pool.hpp"
 #include "storage/sql/sql_connection.hpp"
 #include "storage/sql/sql_database.hpp"
 #include "storage/stores.hpp"
@@ -127,73 +130,59 @@ TEST(Postgres, PoolNeverOpensMoreThanItsSize) {
     EXPECT_EQ(c.error(), StorageErrc::kUnavailable);
 }
 
-std::int64_t advisoryLocksHeld(SqlConnection& conn) {
-    auto held = conn.query(kAdvisoryLocksHeldSql);
-    return held ? held->first().integer(0) : -1;
-}
+// One connection to a fresh database, for the tests of queryTogether.
+class PgStatementsTogether : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+        ASSERT_TRUE(db);
+        db_ = std::move(*db);
+        auto acquired = dynamic_cast<SqlDatabase&>(*db_).pool().acquire();
+        ASSERT_TRUE(acquired);
+        conn_.emplace(std::move(*acquired));
+    }
+    SqlConnection& conn() { return **conn_; }
 
-// Sends "take an advisory lock" and "count the locks held" together; -1 if that failed.
-std::int64_t locksSeenBySecondStatement(SqlConnection& conn, SqlConnection::Together together) {
-    const SqlParam key[] = {std::int64_t{4242}};
-    const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
-                                       {kAdvisoryLocksHeldSql, {}}};
-    auto answers = conn.queryTogether(statements, together);
-    return answers ? (*answers)[1].first().integer(0) : -1;
-}
+    std::int64_t advisoryLocksHeld() {
+        auto held = conn().query(kAdvisoryLocksHeldSql);
+        return held ? held->first().integer(0) : -1;
+    }
+    // Sends "take an advisory lock" and "count the locks held" together; -1 if that failed.
+    std::int64_t locksSeenBySecondStatement(SqlConnection::Together together) {
+        const SqlParam key[] = {std::int64_t{4242}};
+        const SqlStatement statements[] = {{"SELECT pg_advisory_xact_lock($1)", key},
+                                           {kAdvisoryLocksHeldSql, {}}};
+        auto answers = conn().queryTogether(statements, together);
+        return answers ? (*answers)[1].first().integer(0) : -1;
+    }
+
+private:
+    std::unique_ptr<Database> db_;
+    std::optional<PooledConnection> conn_;  // declared after db_: returned to its pool first
+};
 
 // Sent as one transaction, a lock the first statement takes lasts through the others and ends
 // with them.
-TEST(Postgres, ALockTakenByStatementsSentAsOneTransactionEndsWithThem) {
-    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
-    ASSERT_TRUE(db);
-    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
-    ASSERT_TRUE(conn);
-    EXPECT_EQ(locksSeenBySecondStatement(**conn, SqlConnection::Together::kOneTransaction), 1);
-    EXPECT_EQ(advisoryLocksHeld(**conn), 0);
+TEST_F(PgStatementsTogether, ALockTakenByStatementsSentAsOneTransactionEndsWithThem) {
+    EXPECT_EQ(locksSeenBySecondStatement(SqlConnection::Together::kOneTransaction), 1);
+    EXPECT_EQ(advisoryLocksHeld(), 0);
 }
 
 // The settled-horizon read: its lock must be gone before the page read sent with it runs, or
 // every event writer would wait for that read.
-TEST(Postgres, StatementsSentEachOnTheirOwnEndTheirOwnTransactions) {
-    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
-    ASSERT_TRUE(db);
-    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
-    ASSERT_TRUE(conn);
-    EXPECT_EQ(locksSeenBySecondStatement(**conn, SqlConnection::Together::kEachOnItsOwn), 0);
-}
-
-// Each on its own, a failure ends only its own statement: those after it still run.
-TEST(Postgres, AFailureAmongStatementsSentEachOnTheirOwnEndsOnlyItself) {
-    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
-    ASSERT_TRUE(db);
-    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
-    ASSERT_TRUE(conn);
-    ASSERT_TRUE((*conn)->exec("CREATE TABLE together (v INTEGER NOT NULL)"));
-    const SqlParam one[] = {1};
-    const SqlParam null[] = {nullptr};
-    const SqlStatement statements[] = {{"INSERT INTO together (v) VALUES ($1)", one},
-                                       {"INSERT INTO together (v) VALUES ($1)", null},
-                                       {"INSERT INTO together (v) VALUES ($1)", one}};
-    auto answers = (*conn)->queryTogether(statements, SqlConnection::Together::kEachOnItsOwn);
-    ASSERT_FALSE(answers);
-    EXPECT_EQ(answers.error(), StorageErrc::kQueryFailed);
-    EXPECT_TRUE((*conn)->recycle());
-    EXPECT_EQ((*conn)->query("SELECT COUNT(*) FROM together")->first().integer(0), 2);
+TEST_F(PgStatementsTogether, StatementsSentEachOnTheirOwnEndTheirOwnTransactions) {
+    EXPECT_EQ(locksSeenBySecondStatement(SqlConnection::Together::kEachOnItsOwn), 0);
 }
 
 // Statements are prepared before they are sent together; one prepared early must not be
 // evicted by the cache's limit while the later ones are prepared.
-TEST(Postgres, StatementsSentTogetherSurviveAFullStatementCache) {
-    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
-    ASSERT_TRUE(db);
-    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
-    ASSERT_TRUE(conn);
+TEST_F(PgStatementsTogether, StatementsSentTogetherSurviveAFullStatementCache) {
     std::vector<std::string> texts;
     for (int i = 0; i < 300; ++i) texts.push_back("SELECT " + std::to_string(i));
     // Fill the cache to one short of its 256 statements, then send three new ones together.
-    for (int i = 0; i < 255; ++i) ASSERT_TRUE((*conn)->query(texts[static_cast<std::size_t>(i)]));
+    for (int i = 0; i < 255; ++i) ASSERT_TRUE(conn().query(texts[static_cast<std::size_t>(i)]));
     const SqlStatement statements[] = {{texts[255], {}}, {texts[256], {}}, {texts[257], {}}};
-    auto answers = (*conn)->queryTogether(statements);
+    auto answers = conn().queryTogether(statements);
     ASSERT_TRUE(answers) << answers.error().message();
     EXPECT_EQ((*answers)[0].first().integer(0), 255);
     EXPECT_EQ((*answers)[1].first().integer(0), 256);

@@ -285,6 +285,16 @@ TEST_P(StatementsTogether, AFailureOutsideATransactionStopsTheRest) {
     EXPECT_EQ(rows(), GetParam() == Backend::kPostgres ? 0 : 1);
 }
 
+// Each on its own, a failure ends only its own statement: on PostgreSQL those after it still
+// run; SQLite, running them in turn, stops at it.
+TEST_P(StatementsTogether, AFailureAmongStatementsSentEachOnTheirOwnEndsOnlyItself) {
+    auto answers = conn().queryTogether(failingSecond(), SqlConnection::Together::kEachOnItsOwn);
+    ASSERT_FALSE(answers);
+    EXPECT_EQ(answers.error(), StorageErrc::kQueryFailed);
+    EXPECT_TRUE(conn().recycle());
+    EXPECT_EQ(rows(), GetParam() == Backend::kPostgres ? 2 : 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Users
 
