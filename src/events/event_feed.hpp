@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "core/async.hpp"
 #include "core/result.hpp"
@@ -20,6 +21,10 @@ struct EventFeedOptions {
     // The safety net: the log is read this often even without a wake-up.
     std::chrono::milliseconds poll_interval{250};
     std::size_t page_size = 1000;
+    // How long a missing id may hold the feed back before it waits for the writers in flight
+    // (CallStore::LogRead::kSettled). A writer in flight fills its id in when it commits and
+    // wakes the feed; an id rolled back never does, and costs the events after it this long.
+    std::chrono::milliseconds gap_wait{50};
 };
 
 // The log (not the observer call) is the source of truth, so every stream sees events in
@@ -56,8 +61,10 @@ public:
 
 private:
     struct Page;
-    Task<Result<Page>> readPage(std::int64_t after);
+    Task<Result<Page>> readPage(std::int64_t after, storage::CallStore::LogRead how);
     void wakeOnExecutor();
+    // How long run() sleeps before it reads again without a wake-up.
+    std::chrono::steady_clock::duration nextWait() const;
 
     boost::asio::any_io_executor executor_;
     storage::CallStore& store_;
@@ -69,6 +76,11 @@ private:
     std::atomic<bool> stopped_{false};
     std::atomic<std::int64_t> last_{0};
     std::atomic<bool> started_{false};
+    // Only on executor_: every id up to here is committed or rolled back; and since when the
+    // read has stopped before the same missing id.
+    std::int64_t settled_through_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> gap_seen_;
+    std::chrono::steady_clock::time_point skipped_at_{};  // the last skip while nobody listened
 };
 
 }  // namespace ccapi::events

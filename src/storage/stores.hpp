@@ -119,6 +119,30 @@ public:
                                                                     std::size_t limit) = 0;
     // One event and its call; nullopt when the event (or its call) is gone.
     virtual Result<std::optional<EventWithCall>> eventWithCall(std::int64_t event_id) = 0;
+
+    // How readEventLog reads.
+    enum class LogRead {
+        // Never waits for writers: stops before the first missing id above `settled_through`,
+        // which may belong to a transaction still in flight.
+        kCommitted,
+        // As eventsWithCallsAfter: first waits for the writers in flight, and says how far the
+        // log is settled.
+        kSettled,
+    };
+    struct EventLogPage {
+        std::vector<EventWithCall> rows;
+        // Every id up to here is committed or never will be (rolled back): a missing id at or
+        // below it is no reason to stop.
+        std::int64_t settled_through = 0;
+        // kCommitted stopped before a missing id: committed events may follow it.
+        bool stopped_at_gap = false;
+    };
+    // For a reader that follows the log (the event feed): the events after `after` with their
+    // calls, oldest first, at most `limit`, never one out of order. A kCommitted read is the
+    // cheap one; a reader that finds the same gap for a while (a rolled-back id never fills
+    // in) reads kSettled once to get past it.
+    virtual Result<EventLogPage> readEventLog(std::int64_t after, std::int64_t settled_through,
+                                              std::size_t limit, LogRead how) = 0;
 };
 
 // The webhook outbox (SPEC §5). Deliveries are created by CallStore::create/apply in the

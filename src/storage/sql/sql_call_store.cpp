@@ -1017,16 +1017,46 @@ Result<std::int64_t> SqlCallStore::lastEventId() {
 
 Result<std::vector<EventWithCall>> SqlCallStore::eventsWithCallsAfter(std::int64_t after_event_id,
                                                                       std::size_t limit) {
-    if (limit == 0) return std::vector<EventWithCall>();
+    auto page = readEventLog(after_event_id, 0, limit, LogRead::kSettled);
+    if (!page) return page.error();
+    return std::move(page->rows);
+}
+
+Result<CallStore::EventLogPage> SqlCallStore::readEventLog(std::int64_t after,
+                                                           std::int64_t settled_through,
+                                                           std::size_t limit, LogRead how) {
+    EventLogPage page;
+    page.settled_through = settled_through;
+    if (limit == 0) return page;
     auto conn = pool_.acquire();
     if (!conn) return conn.error();
-    auto read = readSettled(**conn, kEventsWithCallsAfterSql, after_event_id, limit);
-    if (!read) return read.error();
-    auto rows = readEventsWithCalls(std::move(read->rows));
-    if (rows) {
+    if (how == LogRead::kSettled || dialect_ != Dialect::kPostgres) {
+        auto read = readSettled(**conn, kEventsWithCallsAfterSql, after, limit);
+        if (!read) return read.error();
+        auto rows = readEventsWithCalls(std::move(read->rows));
+        if (!rows) return rows.error();
         dropPast(*rows, read->horizon, [](const EventWithCall& r) { return r.event.event_id; });
+        page.rows = std::move(*rows);
+        page.settled_through = std::max(settled_through, read->horizon);
+        return page;
     }
-    return rows;
+    const std::int64_t most = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
+    auto rows = readEventsWithCalls((*conn)->query(kEventsWithCallsAfterSql, {after, most}));
+    if (!rows) return rows.error();
+    // Identity values are drawn one after another, so a missing id above `settled_through` may
+    // be a writer still in flight, and every committed event past it must wait for it.
+    std::int64_t next = after + 1;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        const std::int64_t id = (*rows)[i].event.event_id;
+        if (id > next && id - 1 > settled_through) {
+            rows->resize(i);
+            page.stopped_at_gap = true;
+            break;
+        }
+        next = id + 1;
+    }
+    page.rows = std::move(*rows);
+    return page;
 }
 
 Result<std::optional<EventWithCall>> SqlCallStore::eventWithCall(std::int64_t event_id) {

@@ -34,7 +34,12 @@ namespace ccapi::storage {
 //    already holding the shared lock, so once the lock is granted each of them has committed or
 //    rolled back; the read that follows (a new snapshot) asks for ids up to the horizon only and
 //    cannot miss one. Writers never wait for each other, and for a reader only while it waits
-//    for the writers in flight: the lock is never held across the read itself.
+//    for the writers in flight: the lock is never held across the read itself. The event feed,
+//    which reads after every commit, does not even wait for that: it reads without the lock
+//    (readEventLog's kCommitted) and keeps only the events up to the first missing id, which
+//    ids are drawn one after another make safe. Each exclusive request queued every new writer
+//    behind it (a convoy of 1-2 ms waits per commit under load), so only a gap that does not
+//    fill in (a rollback) sends the feed to the horizon.
 //  - idempotency: a key row (user_id, key) is claimed with one upsert that only takes over a row
 //    older than 24 h; whoever gets no row back lost a race, rolls back and reads the winner.
 //
@@ -87,6 +92,8 @@ public:
     Result<std::vector<EventWithCall>> eventsWithCallsAfter(std::int64_t after_event_id,
                                                             std::size_t limit) override;
     Result<std::optional<EventWithCall>> eventWithCall(std::int64_t event_id) override;
+    Result<EventLogPage> readEventLog(std::int64_t after, std::int64_t settled_through,
+                                      std::size_t limit, LogRead how) override;
 
     // Creates queued and not yet taken into a leader's batch (tests use it to line a batch up).
     std::size_t queuedCreates() const;

@@ -6,6 +6,9 @@
 #include <boost/json/parse.hpp>
 #include <thread>
 
+#include "storage/sql/sql_database.hpp"
+#include "support/event_id_in_flight.hpp"
+#include "support/pg_server.hpp"
 #include "unit/events/events_store.hpp"
 
 namespace ccapi::events {
@@ -20,9 +23,14 @@ Task<void> runThenMark(EventFeed* feed, std::atomic<bool>* ended) {
     ended->store(true);
 }
 
-// The feed on its own I/O thread over a real SQLite store, and one subscriber.
+// The feed on its own I/O thread over a real store (SQLite unless a subclass says otherwise), and
+// one subscriber.
 class EventFeedTest : public ::testing::Test {
 protected:
+    explicit EventFeedTest(
+        std::unique_ptr<testing::EventsStore> store = std::make_unique<testing::EventsStore>())
+        : owned_store_(std::move(store)), store_(*owned_store_) {}
+
     void SetUp() override {
         alice_ = store_.addUser("alice");
         bob_ = store_.addUser("bob");
@@ -79,7 +87,18 @@ protected:
         return true;
     }
 
-    testing::EventsStore store_;
+    static std::vector<std::int64_t> ids(const std::vector<StreamMessagePtr>& messages) {
+        std::vector<std::int64_t> out;
+        for (const auto& m : messages) out.push_back(m->eventId());
+        return out;
+    }
+
+    // Four writers create calls and move each through four statuses, notifying as the API and
+    // the engine do; the subscriber must get every event once, in id order.
+    void publishesEveryEventOnceInIdOrderUnderConcurrentWriters();
+
+    std::unique_ptr<testing::EventsStore> owned_store_;
+    testing::EventsStore& store_;
     std::int64_t alice_ = 0, bob_ = 0;
     asio::io_context io_;
     asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
@@ -104,6 +123,10 @@ TEST_F(EventFeedTest, StartsAfterTheEventsAlreadyStored) {
     EXPECT_EQ(got[0]->eventId(), first);
     EXPECT_EQ(got[0]->callId(), call.call_id);
     EXPECT_TRUE(collect(subscription, 1, 300ms).empty());
+}
+
+TEST_F(EventFeedTest, PublishesEveryCommittedEventOnceInIdOrderUnderConcurrentWriters) {
+    publishesEveryEventOnceInIdOrderUnderConcurrentWriters();
 }
 
 TEST_F(EventFeedTest, MessagesAreTheSpecShapeAndTheSseFrameCarriesTheSameJson) {
@@ -133,7 +156,7 @@ TEST_F(EventFeedTest, MessagesAreTheSpecShapeAndTheSseFrameCarriesTheSameJson) {
                          "\nevent: call.status\ndata: " + std::string(m.json()) + "\n\n");
 }
 
-TEST_F(EventFeedTest, PublishesEveryCommittedEventOnceInIdOrderUnderConcurrentWriters) {
+void EventFeedTest::publishesEveryEventOnceInIdOrderUnderConcurrentWriters() {
     auto subscription = subscribe(everything());
     startFeed({.poll_interval = 250ms, .page_size = 7});  // small pages: paging is exercised
     ASSERT_TRUE(waitFor([&] { return feed_->started(); }));
@@ -198,6 +221,61 @@ TEST_F(EventFeedTest, StopEndsRun) {
     ASSERT_TRUE(waitFor([&] { return feed_->started(); }));
     feed_->stop();
     EXPECT_TRUE(waitFor([&] { return ended.load(); }, 2s));
+}
+
+// On PostgreSQL an event id is drawn at insert and seen at commit, so writers commit ids out of
+// order; the feed reads without waiting for them and holds back only what follows a missing id.
+class EventFeedOnPostgres : public EventFeedTest {
+protected:
+    EventFeedOnPostgres()
+        : EventFeedTest(
+              std::make_unique<testing::EventsStore>(test::sharedPgServer().createDatabase())) {}
+
+    storage::ConnectionPool& pool() {
+        return dynamic_cast<storage::SqlDatabase&>(store_.db()).pool();
+    }
+};
+
+TEST_F(EventFeedOnPostgres, PublishesEveryCommittedEventOnceInIdOrderUnderConcurrentWriters) {
+    publishesEveryEventOnceInIdOrderUnderConcurrentWriters();
+}
+
+TEST_F(EventFeedOnPostgres, PublishesWhatCameBeforeAWriterInFlightAndWhatFollowsOnceItCommits) {
+    auto subscription = subscribe(everything());
+    // Never a settled read: only the commit can let the later event through.
+    startFeed({.poll_interval = 50ms, .page_size = 1000, .gap_wait = 1h});
+    ASSERT_TRUE(waitFor([&] { return feed_->started(); }));
+    std::int64_t first = 0, later = 0;
+    auto call = store_.createCall(alice_, &first);
+    auto in_flight = test::EventIdInFlight::draw(pool(), call.call_id, 2);
+    ASSERT_TRUE(in_flight) << in_flight.error().message();
+    store_.createCall(bob_, &later);
+    ASSERT_GT(later, in_flight->id());
+    feed_->notify();
+    // A read that waited for the writer in flight would publish nothing here.
+    EXPECT_EQ(ids(collect(subscription, 1)), (std::vector<std::int64_t>{first}));
+
+    ASSERT_TRUE(in_flight->commit());
+    feed_->notify();
+    EXPECT_EQ(ids(collect(subscription, 2)), (std::vector<std::int64_t>{in_flight->id(), later}));
+}
+
+TEST_F(EventFeedOnPostgres, GetsPastAnIdRolledBackOnceItHasWaitedGapWait) {
+    auto subscription = subscribe(everything());
+    startFeed({.poll_interval = 50ms, .page_size = 1000, .gap_wait = 100ms});
+    ASSERT_TRUE(waitFor([&] { return feed_->started(); }));
+    std::int64_t first = 0, later = 0;
+    auto call = store_.createCall(alice_, &first);
+    feed_->notify();
+    EXPECT_EQ(ids(collect(subscription, 1)), (std::vector<std::int64_t>{first}));
+
+    auto rolled_back = test::EventIdInFlight::draw(pool(), call.call_id, 2);
+    ASSERT_TRUE(rolled_back) << rolled_back.error().message();
+    ASSERT_TRUE(rolled_back->rollback());
+    store_.createCall(bob_, &later);
+    ASSERT_GT(later, rolled_back->id());
+    feed_->notify();
+    EXPECT_EQ(ids(collect(subscription, 1)), (std::vector<std::int64_t>{later}));
 }
 
 }  // namespace

@@ -10,8 +10,14 @@
 namespace ccapi::events::testing {
 
 EventsStore::EventsStore() : dir_(std::make_unique<test::TempDir>("ccapi-events-")) {
+    open("sqlite:///" + (dir_->path() / "store.db").string());
+}
+
+EventsStore::EventsStore(const std::string& database_url) { open(database_url); }
+
+void EventsStore::open(const std::string& database_url) {
     storage::DatabaseOptions options;
-    options.url = "sqlite:///" + (dir_->path() / "store.db").string();
+    options.url = database_url;
     auto db = storage::openDatabase(options);
     if (!db) throw std::runtime_error("open: " + db.error().message());
     db_ = std::move(*db);

@@ -1,5 +1,6 @@
-// Test support for the events module: a migrated SQLite store in a temporary directory, with
-// users and calls moved through their statuses the way the API and the engine commit them.
+// Test support for the events module: a migrated store (SQLite in a temporary directory, or a
+// PostgreSQL database), with users and calls moved through their statuses the way the API and
+// the engine commit them.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,10 @@ namespace ccapi::events::testing {
 // Owned by one test; the store it opens is thread-safe like any Database.
 class EventsStore {
 public:
+    // A SQLite file in a temporary directory.
     EventsStore();
+    // The (empty) database at `database_url`, migrated.
+    explicit EventsStore(const std::string& database_url);
     ~EventsStore();
 
     storage::Database& db() { return *db_; }
@@ -29,6 +33,8 @@ public:
     std::int64_t advance(storage::Call& call, storage::CallStatus to);
 
 private:
+    void open(const std::string& database_url);
+
     std::unique_ptr<test::TempDir> dir_;
     std::unique_ptr<storage::Database> db_;
 };

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "core/ids.hpp"
 #include "storage/sql/sql_call_store.hpp"
 #include "store_fixture.hpp"
+#include "support/event_id_in_flight.hpp"
 
 namespace ccapi::storage::testing {
 namespace {
@@ -1186,6 +1188,126 @@ TEST_P(CallStore, AStreamTailingEventsWithTheirCallsMissesNothing) {
         return ids;
     });
 }
+
+// The event feed's way of following the log: committed reads, and a settled read once the same
+// missing id has stopped three reads in a row.
+TEST_P(CallStore, AReaderFollowingTheLogWithCommittedReadsMissesNothing) {
+    std::int64_t settled_through = 0;
+    int stuck = 0;
+    tailWhileCallsAreCreated([&](std::int64_t cursor) -> Result<std::vector<std::int64_t>> {
+        auto how = stuck >= 3 ? storage::CallStore::LogRead::kSettled
+                              : storage::CallStore::LogRead::kCommitted;
+        auto page = calls().readEventLog(cursor, settled_through, 50, how);
+        if (!page) return page.error();
+        EXPECT_GE(page->settled_through, settled_through);
+        settled_through = page->settled_through;
+        stuck = page->stopped_at_gap && page->rows.empty() ? stuck + 1 : 0;
+        std::vector<std::int64_t> ids;
+        for (const auto& row : page->rows) {
+            EXPECT_EQ(row.call.call_id, row.event.call_id);
+            ids.push_back(row.event.event_id);
+        }
+        return ids;
+    });
+}
+
+#ifdef CCAPI_TEST_POSTGRES
+// On PostgreSQL an id is drawn at insert and seen at commit: a writer in flight leaves a gap
+// that later commits can pass.
+class EventLogGaps : public CallStore {
+protected:
+    void SetUp() override {
+        CallStore::SetUp();
+        Call call = newCall(1);
+        first_ = create(call).first_event_id;
+        held_call_ = call.call_id;
+    }
+
+    // A writer in flight that has drawn the next event id.
+    std::int64_t holdAnEventId() {
+        auto drawn = test::EventIdInFlight::draw(sql().pool(), held_call_, 2);
+        EXPECT_TRUE(drawn) << drawn.error().message();
+        if (!drawn) return 0;
+        writer_.emplace(std::move(*drawn));
+        return writer_->id();
+    }
+
+    // A committed event after the held one.
+    std::int64_t commitALaterEvent() { return create(newCall(1)).first_event_id; }
+
+    // readEventLog on a thread of its own, so that a read that waits for the writer in flight
+    // fails the test (the writer is let go first) instead of hanging it.
+    Result<storage::CallStore::EventLogPage> readWithoutWaiting(std::int64_t after,
+                                                                std::int64_t settled_through,
+                                                                storage::CallStore::LogRead how) {
+        auto read = std::async(std::launch::async, [&] {
+            return calls().readEventLog(after, settled_through, 100, how);
+        });
+        if (read.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+            ADD_FAILURE() << "the read waited for the writer in flight";
+            (void)writer_->rollback();
+        }
+        return read.get();
+    }
+
+    static std::vector<std::int64_t> ids(const storage::CallStore::EventLogPage& page) {
+        std::vector<std::int64_t> out;
+        for (const auto& row : page.rows) out.push_back(row.event.event_id);
+        return out;
+    }
+
+    std::int64_t first_ = 0;
+    std::string held_call_;
+    std::optional<test::EventIdInFlight> writer_;
+};
+
+TEST_P(EventLogGaps, ACommittedReadStopsBeforeAnIdInFlightWithoutWaitingAndGetsItOnceCommitted) {
+    const std::int64_t held = holdAnEventId();
+    const std::int64_t later = commitALaterEvent();
+    ASSERT_GT(later, held);
+    using enum storage::CallStore::LogRead;
+
+    auto page = readWithoutWaiting(0, 0, kCommitted);
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_EQ(ids(*page), (std::vector<std::int64_t>{first_}));
+    EXPECT_TRUE(page->stopped_at_gap);
+    EXPECT_EQ(page->settled_through, 0);
+
+    ASSERT_TRUE(writer_->commit());
+    page = readWithoutWaiting(first_, 0, kCommitted);
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_EQ(ids(*page), (std::vector<std::int64_t>{held, later}));
+    EXPECT_FALSE(page->stopped_at_gap);
+}
+
+TEST_P(EventLogGaps, AnIdRolledBackStopsCommittedReadsUntilASettledReadGetsPastIt) {
+    const std::int64_t held = holdAnEventId();
+    ASSERT_TRUE(writer_->rollback());
+    const std::int64_t later = commitALaterEvent();
+    ASSERT_GT(later, held);
+    using enum storage::CallStore::LogRead;
+
+    // A committed read cannot tell a rollback from a writer in flight.
+    auto page = readWithoutWaiting(first_, first_, kCommitted);
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_TRUE(page->rows.empty());
+    EXPECT_TRUE(page->stopped_at_gap);
+
+    auto settled = calls().readEventLog(first_, first_, 100, kSettled);
+    ASSERT_TRUE(settled) << settled.error().message();
+    EXPECT_EQ(ids(*settled), (std::vector<std::int64_t>{later}));
+    EXPECT_GE(settled->settled_through, later);
+    EXPECT_FALSE(settled->stopped_at_gap);
+
+    // Past a gap known to be settled, a committed read goes on.
+    page = readWithoutWaiting(first_, settled->settled_through, kCommitted);
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_EQ(ids(*page), (std::vector<std::int64_t>{later}));
+    EXPECT_FALSE(page->stopped_at_gap);
+}
+
+INSTANTIATE_TEST_SUITE_P(Store, EventLogGaps, CCAPI_BACKENDS, backendName);
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Recovery and retention
