@@ -244,19 +244,8 @@ constexpr std::string_view kUpdateCallSql =
     " hangup_cause_txt = $10, attempt_number = $11, version = $12, updated_at = $13"
     " WHERE call_id = $1";
 
-// The same two statements for a whole batch at once, over a JSON array of rows.
-constexpr std::string_view kBulkUpdateCallsSql =
-    "UPDATE calls AS c SET status = u.status, channel = u.channel, dialed_at = u.dialed_at,"
-    " answered_at = u.answered_at, ended_at = u.ended_at, duration = u.duration,"
-    " failure_reason = u.failure_reason, hangup_cause = u.hangup_cause,"
-    " hangup_cause_txt = u.hangup_cause_txt, attempt_number = u.attempt_number,"
-    " version = u.version, updated_at = u.updated_at"
-    " FROM json_to_recordset($1::json) AS u(call_id uuid, status text, channel text,"
-    " dialed_at bigint, answered_at bigint, ended_at bigint, duration integer,"
-    " failure_reason text, hangup_cause integer, hangup_cause_txt text, attempt_number integer,"
-    " version integer, updated_at bigint)"
-    " WHERE c.call_id = u.call_id";
-
+// The events of a whole batch at once, over a JSON array of rows (the calls: see
+// SqlCallStore::kBulkUpdateCallsSql).
 // ORDER BY i: identity values are drawn in insertion order, so event_ids follow the batch.
 constexpr std::string_view kBulkInsertEventsSql =
     "INSERT INTO call_events (call_id, seq, status, previous_status, at, source, detail)"
@@ -787,6 +776,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyRowByRow(
 // last update) and every event, as JSON arrays.
 struct SqlCallStore::BulkRows {
     std::string calls;
+    std::string call_ids;  // the same calls' ids, as a PostgreSQL array literal
     std::size_t call_count = 0;
     std::string events;
     std::size_t event_count = 0;
@@ -840,6 +830,12 @@ SqlCallStore::BulkRows SqlCallStore::bulkRows(const std::vector<CallUpdate>& bat
     }
     out.call_count = rows.size();
     out.calls = json::serialize(rows);
+    out.call_ids = "{";
+    for (const auto& [call_id, index] : last) {
+        if (out.call_ids.size() > 1) out.call_ids += ',';
+        out.call_ids += call_id;
+    }
+    out.call_ids += '}';
     out.events = json::serialize(events);
     return out;
 }
@@ -850,7 +846,7 @@ Result<std::vector<std::int64_t>> SqlCallStore::applyBulk(SqlConnection& conn,
     // BEGIN, the event-log lock and both statements go in one round trip; their answers are
     // checked before COMMIT, which therefore follows on its own.
     const SqlParam lock_key[] = {kEventLogLockKey};
-    const SqlParam calls[] = {rows.calls};
+    const SqlParam calls[] = {rows.calls, rows.call_ids};
     const SqlParam events[] = {rows.events};
     std::vector<SqlStatement> statements{
         {kBeginSql, {}}, {kLockEventLogSharedSql, lock_key}, {kBulkUpdateCallsSql, calls}};

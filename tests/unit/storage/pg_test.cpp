@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/sql/connection_pool.hpp"
+#include "storage/sql/sql_call_store.hpp"
 #include "storage/sql/sql_connection.hpp"
 #include "storage/sql/sql_database.hpp"
 #include "storage/stores.hpp"
@@ -113,6 +114,33 @@ TEST(Postgres, CallColumnsUseNativeTypes) {
     EXPECT_EQ(types->rows[1].text(1), "bigint");
     EXPECT_EQ(types->rows[2].text(1), "jsonb");
     EXPECT_EQ(types->rows[3].text(1), "jsonb");
+}
+
+// The plan PostgreSQL keeps for a prepared statement is the generic one: made without the
+// parameters, with the table's statistics of that moment.
+TEST(Postgres, AGroupCommitUpdatesItsCallsByPrimaryKeyOnATableOfThousands) {
+    auto db = openDatabase({.url = test::sharedPgServer().createDatabase()});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->migrate());
+    auto conn = dynamic_cast<SqlDatabase&>(**db).pool().acquire();
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE((*conn)->exec(
+        "INSERT INTO users (username, email, full_name, hashed_password, is_active,"
+        " is_superuser, created_at) VALUES ('u', 'u@example.com', 'U', 'x', true, true, 0);"
+        "INSERT INTO calls (call_id, user_id, phone_number, status, context, extension,"
+        " priority, timeout_ms, created_at, updated_at)"
+        " SELECT gen_random_uuid(), 1, '+15551230001', 'dialing', 'outbound-ivr', 's', 1,"
+        " 30000, n, n FROM generate_series(1, 5000) AS n;"
+        "ANALYZE calls;"
+        "SET plan_cache_mode = force_generic_plan;"
+        "PREPARE bulk_update(json, uuid[]) AS " +
+        std::string(SqlCallStore::kBulkUpdateCallsSql)));
+    auto plan = (*conn)->query("EXPLAIN EXECUTE bulk_update('[]', '{}')");
+    ASSERT_TRUE(plan) << plan.error().message();
+    std::string text;
+    for (const auto& row : plan->rows) text += std::string(row.text(0)) + "\n";
+    EXPECT_NE(text.find("calls_pkey"), std::string::npos) << text;
+    EXPECT_EQ(text.find("Seq Scan on calls"), std::string::npos) << text;
 }
 
 TEST(Postgres, PoolNeverOpensMoreThanItsSize) {
