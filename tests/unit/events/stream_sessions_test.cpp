@@ -431,30 +431,24 @@ TEST_F(StreamSessions, SseResumesAfterLastEventIdWithoutGapOrDuplicate) {
 TEST_F(StreamSessions, SseResumeWhileEventsKeepComingAndTheQueueOverflowsMissesNothing) {
     // A tiny queue: live events overflow it while the long replay runs, which must not matter.
     start({.queue_limit = 2});
-    for (int i = 0; i < 250; ++i) ringCall(alice_);  // 750 stored events: two replay pages
-    std::atomic<bool> stop{false};
-    std::thread writer([&] {
-        while (!stop.load()) {
-            std::int64_t ignored = 0;
-            auto call = server_->store().createCall(alice_, &ignored);
-            server_->store().advance(call, CallStatus::kFailed);
-            server_->feed().notify();
-            std::this_thread::sleep_for(1ms);
-        }
-    });
+    // 1,200 stored events, some 600 KB of frames: far more than the socket buffers of a client
+    // that reads nothing (its receive window grows only as it reads), so the replay stalls on
+    // them. A client that reads while events are written can let the whole replay through
+    // first, and then the live events overflow the queue after it, which ends the stream.
+    for (int i = 0; i < 400; ++i) ringCall(alice_);
     auto stream = sse("alice", "", {{"Last-Event-ID", "0"}});
-    std::vector<std::int64_t> got;
-    // Read part of the replay while the writer adds live events, then stop it and read the rest.
-    // The server is at most the socket buffers (a few hundred frames) ahead of this reader, so
-    // the writer stops while the replay still runs: live events overflow the queue only then.
-    while (got.size() < 200) {
-        auto more = readIds(*stream, 1);
-        if (more.empty()) break;
-        got.push_back(more[0]);
+    waitSubscribers(1);
+    std::int64_t last_live = 0;
+    for (int i = 0; i < 20; ++i) {
+        std::int64_t ignored = 0;
+        auto call = server_->store().createCall(alice_, &ignored);
+        last_live = server_->store().advance(call, CallStatus::kFailed);
+        server_->feed().notify();
     }
-    stop = true;
-    writer.join();
+    waitPublished(last_live);  // 40 live events through a queue of 2: it overflowed
+
     auto stored = server_->store().calls().eventsAfter(0, 100000).value();
+    std::vector<std::int64_t> got;
     while (got.size() < stored.size()) {
         auto more = readIds(*stream, 1);
         if (more.empty()) break;
