@@ -303,8 +303,8 @@ Task<http::Reply> CallsApi::get(RequestContext& ctx, Shape shape) {
     if (auto* failure = std::get_if<AuthFailure>(&who_or_failure)) {
         co_return std::move(failure->reply);
     }
-    auto who = std::get<Principal>(who_or_failure);
-    auto found = co_await cachedCall(who, std::string(ctx.param("call_id")));
+    auto& who = std::get<Principal>(who_or_failure);
+    auto found = co_await cachedCall(std::move(who), std::string(ctx.param("call_id")));
     if (!found) co_return storeUnavailable(ctx);
     if (!*found) co_return callNotFound(ctx);
     if (shape == Shape::kSession) {

@@ -6,7 +6,7 @@ namespace ccapi::routing {
 
 std::string_view RequestContext::param(std::string_view name) const {
     for (const auto& p : params) {
-        if (p.name == name) return p.value;
+        if (p.name == name) return p.value();
     }
     return {};
 }

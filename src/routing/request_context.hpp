@@ -1,6 +1,7 @@
 // What a handler sees of one request: the message, path parameters, request id, client address.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,10 +12,15 @@
 
 namespace ccapi::routing {
 
+// Allocates nothing unless the segment was percent-encoded: `raw` views the request's path.
 struct PathParam {
     std::string_view name;
-    std::string value;  // percent-decoded
+    std::string_view raw;
+    std::optional<std::string> decoded;  // set when `raw` had percent-escapes
+
+    std::string_view value() const { return decoded ? std::string_view(*decoded) : raw; }
 };
+using PathParams = boost::container::small_vector<PathParam, 2>;
 
 // Lives on the connection's coroutine frame for the duration of one request.
 struct RequestContext {
@@ -22,7 +28,7 @@ struct RequestContext {
     const http::ConnectionInfo& connection;
     std::string_view path;   // target without the query
     std::string_view query;  // raw query string, without '?'
-    std::vector<PathParam> params;
+    PathParams params;
     std::string request_id;
     std::string client_address;            // after TRUSTED_PROXIES
     std::string_view route = "unmatched";  // the matched pattern (metrics, logs)

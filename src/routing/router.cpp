@@ -1,7 +1,10 @@
 #include "routing/router.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "core/string_map.hpp"
@@ -39,14 +42,20 @@ void forEachSegment(std::string_view path, F&& f) {
     }
 }
 
-std::string percentDecode(std::string_view segment) {
+// Only a segment with percent-escapes is decoded (a malformed one is kept as it came).
+std::optional<std::string> percentDecoded(std::string_view segment) {
+    if (segment.find('%') == std::string_view::npos) return std::nullopt;
     auto pct = boost::urls::make_pct_string_view(segment);
-    if (!pct) return std::string(segment);
+    if (!pct) return std::nullopt;
     std::string out;
     out.reserve(segment.size());
     for (char c : pct->decode()) out.push_back(c);
     return out;
 }
+
+// No route has more parameters than this (checked in add()), so match() keeps the segments it
+// found on the stack: a GET allocates nothing to be routed.
+constexpr std::size_t kMaxPathParams = 4;
 
 }  // namespace
 
@@ -69,6 +78,9 @@ void Router::add(http::Verb verb, std::string_view pattern, Handler handler) {
         }
         return true;
     });
+    if (names.size() > kMaxPathParams) {
+        throw std::logic_error("too many parameters in route " + std::string(pattern));
+    }
     for (const auto& entry : node->handlers) {
         if (entry.verb == verb) throw std::logic_error("duplicate route " + std::string(pattern));
     }
@@ -78,13 +90,14 @@ void Router::add(http::Verb verb, std::string_view pattern, Handler handler) {
 
 Router::Match Router::match(http::Verb verb, std::string_view path) const {
     Match result;
-    std::vector<std::string> values;
+    std::array<std::string_view, kMaxPathParams> values;
+    std::size_t found = 0;
     const Node* node = root_.get();
     forEachSegment(path, [&](std::string_view segment) {
         if (auto it = node->literal.find(segment); it != node->literal.end()) {
             node = it->second.get();
-        } else if (node->parameter) {
-            values.push_back(percentDecode(segment));
+        } else if (node->parameter && found < kMaxPathParams) {
+            values[found++] = segment;
             node = node->parameter.get();
         } else {
             node = nullptr;
@@ -94,14 +107,16 @@ Router::Match Router::match(http::Verb verb, std::string_view path) const {
     });
     if (!node || node->handlers.empty()) return result;
     auto lookup = verb == http::Verb::head ? http::Verb::get : verb;
-    for (const auto& entry : node->handlers) {
-        result.allowed.push_back(entry.verb);
-        if (entry.verb != lookup) continue;
-        result.handler = &entry.handler;
-        result.pattern = entry.pattern;
-        for (std::size_t i = 0; i < values.size() && i < entry.parameter_names.size(); ++i) {
-            result.params.push_back({entry.parameter_names[i], std::move(values[i])});
-        }
+    auto entry = std::find_if(node->handlers.begin(), node->handlers.end(),
+                              [lookup](const Node::Entry& e) { return e.verb == lookup; });
+    if (entry == node->handlers.end()) {
+        for (const auto& other : node->handlers) result.allowed.push_back(other.verb);
+        return result;
+    }
+    result.handler = &entry->handler;
+    result.pattern = entry->pattern;
+    for (std::size_t i = 0; i < found && i < entry->parameter_names.size(); ++i) {
+        result.params.push_back({entry->parameter_names[i], values[i], percentDecoded(values[i])});
     }
     return result;
 }

@@ -26,8 +26,8 @@ public:
     struct Match {
         const Handler* handler = nullptr;  // null: no route for this method
         std::string_view pattern;          // set when a handler matched
-        std::vector<http::Verb> allowed;   // the path exists with these methods (405)
-        std::vector<PathParam> params;
+        std::vector<http::Verb> allowed;   // when no handler matched: the path's methods (405)
+        PathParams params;                 // views of `path`: valid while it is
     };
     Match match(http::Verb verb, std::string_view path) const;
 

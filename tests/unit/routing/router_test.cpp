@@ -39,7 +39,7 @@ TEST(Router, ExtractsPathParameters) {
     EXPECT_EQ(m.pattern, "/api/v2/calls/{call_id}/events");
     ASSERT_EQ(m.params.size(), 1u);
     EXPECT_EQ(m.params[0].name, "call_id");
-    EXPECT_EQ(m.params[0].value, "abc-123");
+    EXPECT_EQ(m.params[0].value(), "abc-123");
 }
 
 TEST(Router, OneSlotMayBeNamedDifferentlyByDifferentRoutes) {
@@ -56,8 +56,8 @@ TEST(Router, PercentDecodesParametersButKeepsPlus) {
     auto r = apiRouter();
     auto m = r.match(Verb::post, "/api/v2/interaction/%2B1%20555%200001");
     ASSERT_NE(m.handler, nullptr);
-    EXPECT_EQ(m.params.at(0).value, "+1 555 0001");
-    EXPECT_EQ(r.match(Verb::post, "/api/v2/interaction/+1555").params.at(0).value, "+1555");
+    EXPECT_EQ(m.params.at(0).value(), "+1 555 0001");
+    EXPECT_EQ(r.match(Verb::post, "/api/v2/interaction/+1555").params.at(0).value(), "+1555");
 }
 
 TEST(Router, UnknownPathHasNoHandlerAndNoAllowedMethods) {
