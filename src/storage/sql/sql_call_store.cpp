@@ -960,6 +960,11 @@ Result<std::int64_t> SqlCallStore::purgeEndedBefore(UnixMicros cutoff) {
 
 namespace {
 
+// A page read's LIMIT, as a statement parameter.
+std::int64_t pageLimit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
+}
+
 // Drops the rows past the horizon (ids rolled back below it leave room for some).
 template <typename Row, typename IdOf>
 void dropPast(std::vector<Row>& rows, std::int64_t horizon, IdOf id_of) {
@@ -971,8 +976,7 @@ void dropPast(std::vector<Row>& rows, std::int64_t horizon, IdOf id_of) {
 Result<SqlCallStore::SettledRead> SqlCallStore::readSettled(SqlConnection& conn,
                                                             std::string_view sql,
                                                             std::int64_t after, std::size_t limit) {
-    const std::int64_t rows = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
-    const SqlParam page[] = {after, rows};
+    const SqlParam page[] = {after, pageLimit(limit)};
     if (dialect_ != Dialect::kPostgres) {
         auto read = conn.query(sql, page);
         if (!read) return read.error();
@@ -1036,8 +1040,8 @@ Result<CallStore::EventLogPage> SqlCallStore::readEventLog(std::int64_t after,
         page.settled_through = std::max(settled_through, read->horizon);
         return page;
     }
-    const std::int64_t most = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX));
-    auto rows = readEventsWithCalls((*conn)->query(kEventsWithCallsAfterSql, {after, most}));
+    auto rows =
+        readEventsWithCalls((*conn)->query(kEventsWithCallsAfterSql, {after, pageLimit(limit)}));
     if (!rows) return rows.error();
     // Identity values are drawn one after another, so a missing id above `settled_through` may
     // be a writer still in flight, and every committed event past it must wait for it.
