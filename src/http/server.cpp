@@ -27,6 +27,8 @@ constexpr auto kErrorWriteGrace = std::chrono::seconds(2);
 // it sends, bounded in time and bytes, like nginx's lingering close.
 constexpr auto kLingerTime = std::chrono::seconds(3);
 constexpr std::size_t kLingerMaxBytes = 32u << 20;
+// What one read of an idle connection takes in: a whole typical request, headers and body.
+constexpr std::size_t kFirstReadBytes = 4096;
 
 }  // namespace
 
@@ -166,9 +168,16 @@ Task<void> Server::session(Worker& worker, tcp::socket socket) {
     for (;;) {
         if (worker.draining && buffer.size() == 0) break;
         if (buffer.size() == 0) {
+            // Idle until the next request's first bytes. They are read here, into the buffer
+            // the parser reads from: waiting for readability instead (async_wait) cost an
+            // epoll_ctl system call on every keep-alive request, because Asio re-arms the
+            // descriptor for an operation it may not try at once (B1: 3.09 -> 2.83 system
+            // calls per GET).
             conn.idle = true;
             conn.deadline = SteadyClock::now() + options_.idle_timeout;
-            auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
+            auto [ec, n] =
+                co_await socket.async_read_some(buffer.prepare(kFirstReadBytes), kUseTuple);
+            buffer.commit(n);
             conn.idle = false;
             if (ec) break;
         }

@@ -221,6 +221,35 @@ TEST_P(HttpBehaviour, ClientThatTricklesBytesIsCutOff) {
     EXPECT_EQ(client().get("/live").value().status, 200u);
 }
 
+TEST_P(HttpBehaviour, ARequestWhoseFirstByteArrivesAloneIsServed) {
+    start();
+    RawConnection raw(service().host(), service().port());
+    ASSERT_TRUE(raw.connect());
+    // The idle connection's first read takes in just "G"; the parser must go on from it.
+    ASSERT_TRUE(raw.send("G"));
+    std::this_thread::sleep_for(100ms);  // let that byte be read alone (not an assertion)
+    ASSERT_TRUE(raw.send("ET /live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = raw.readResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200u);
+}
+
+TEST_P(HttpBehaviour, AnIdleConnectionWaitsForItsNextRequestUnderTheIdleTimeout) {
+    // Between requests the idle timeout applies, not the (shorter) request timeout.
+    start({{"REQUEST_TIMEOUT_SECONDS", "1"}, {"IDLE_TIMEOUT_SECONDS", "30"}});
+    RawConnection raw(service().host(), service().port());
+    ASSERT_TRUE(raw.connect());
+    ASSERT_TRUE(raw.send("GET /live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto first = raw.readResponse();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->status, 200u);
+    std::this_thread::sleep_for(2500ms);  // past the request timeout, idle all along
+    ASSERT_TRUE(raw.send("GET /live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto second = raw.readResponse();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->status, 200u);
+}
+
 TEST_P(HttpBehaviour, IdleKeepAliveConnectionsAreClosed) {
     start({{"IDLE_TIMEOUT_SECONDS", "1"}});
     RawConnection raw(service().host(), service().port());
